@@ -1,0 +1,75 @@
+// kiln::Session: loads an ONNX model, optimises and partitions it over the configured providers, and runs it.
+// A Session is immutable after construction; run() may be called from several threads at once.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kiln/error.h"
+#include "kiln/tensor.h"
+#include "kiln/tensor_info.h"
+
+namespace kiln {
+
+// ONNX Runtime's levels, with its numeric values.
+enum class GraphOptimizationLevel { DisableAll = 0, Basic = 1, Extended = 2, All = 99 };
+
+using ProviderOptions = std::map<std::string, std::string>;
+
+struct ProviderEntry {
+    std::string name;  // "CPUExecutionProvider", "OpenVINOExecutionProvider"
+    ProviderOptions options;
+};
+
+class SessionOptions {
+public:
+    // Providers in priority order; the CPU provider is always implicitly last.
+    SessionOptions& append_provider(std::string name, ProviderOptions options = {});
+    SessionOptions& add_config_entry(std::string key, std::string value);
+    // The value for `key`, or `fallback` when absent.
+    std::string config_entry(const std::string& key, const std::string& fallback = "") const;
+
+    std::vector<ProviderEntry> providers;
+    std::map<std::string, std::string> config_entries;
+    int intra_op_threads = 0;  // 0: one per physical core
+    int inter_op_threads = 0;
+    GraphOptimizationLevel optimization_level = GraphOptimizationLevel::All;
+    // Values for symbolic dims by name (add_free_dimension_override_by_name).
+    std::map<std::string, int64_t> dim_overrides;
+};
+
+// Which provider runs a node of the optimised graph, for `kiln ops` and verbose logs.
+struct NodeAssignment {
+    std::string node_name;
+    std::string op_type;
+    std::string provider;
+    std::string reason;  // why a preferred provider did not take it; empty when taken by the first provider
+};
+
+class Session {
+public:
+    explicit Session(const std::string& model_path, const SessionOptions& options = {});
+    // From bytes in memory (CreateSessionFromArray). External data, if any, is resolved against `base_dir`.
+    Session(const void* model_data, size_t size, const SessionOptions& options = {}, const std::string& base_dir = "");
+    ~Session();
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+
+    const std::vector<ValueInfo>& inputs() const;
+    const std::vector<ValueInfo>& outputs() const;
+    const std::vector<NodeAssignment>& node_assignments() const;
+    const SessionOptions& options() const;
+
+    // Runs the model. `output_names` empty: all outputs in graph order. Thread-safe.
+    std::vector<Tensor> run(const std::vector<NamedTensor>& feeds, const std::vector<std::string>& output_names = {}) const;
+
+    struct Impl;
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kiln

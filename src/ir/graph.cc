@@ -1,0 +1,217 @@
+#include "ir/graph.h"
+
+#include <unordered_set>
+
+namespace kiln::ir {
+
+const char* attribute_kind_name(Attribute::Kind kind) {
+    switch (kind) {
+        case Attribute::Kind::Float: return "float";
+        case Attribute::Kind::Int: return "int";
+        case Attribute::Kind::String: return "string";
+        case Attribute::Kind::Tensor: return "tensor";
+        case Attribute::Kind::Graph: return "graph";
+        case Attribute::Kind::Floats: return "floats";
+        case Attribute::Kind::Ints: return "ints";
+        case Attribute::Kind::Strings: return "strings";
+        case Attribute::Kind::Tensors: return "tensors";
+        case Attribute::Kind::Graphs: return "graphs";
+        case Attribute::Kind::TypeInfo: return "type_proto";
+    }
+    return "unknown";
+}
+
+std::string Node::describe() const { return str("node '", name, "' (", op_type, ")"); }
+
+const Attribute* Node::find_attribute(const std::string& key) const {
+    auto it = attributes.find(key);
+    return it == attributes.end() ? nullptr : &it->second;
+}
+
+const Attribute& Node::attr(const std::string& key) const {
+    const Attribute* a = find_attribute(key);
+    if (!a) fail(ErrorCode::InvalidModel, describe(), ": required attribute '", key, "' is missing");
+    return *a;
+}
+
+namespace {
+
+const Attribute* typed(const Node& node, const std::string& key, Attribute::Kind kind) {
+    const Attribute* a = node.find_attribute(key);
+    if (a && a->kind != kind) {
+        fail(ErrorCode::InvalidModel, node.describe(), ": attribute '", key, "' is ", attribute_kind_name(a->kind),
+             ", expected ", attribute_kind_name(kind));
+    }
+    return a;
+}
+
+}  // namespace
+
+int64_t Node::attr_int(const std::string& key, int64_t fallback) const {
+    const Attribute* a = typed(*this, key, Attribute::Kind::Int);
+    return a ? a->i : fallback;
+}
+
+float Node::attr_float(const std::string& key, float fallback) const {
+    const Attribute* a = typed(*this, key, Attribute::Kind::Float);
+    return a ? a->f : fallback;
+}
+
+std::string Node::attr_string(const std::string& key, const std::string& fallback) const {
+    const Attribute* a = typed(*this, key, Attribute::Kind::String);
+    return a ? a->s : fallback;
+}
+
+std::vector<int64_t> Node::attr_ints(const std::string& key, const std::vector<int64_t>& fallback) const {
+    const Attribute* a = typed(*this, key, Attribute::Kind::Ints);
+    return a ? a->ints : fallback;
+}
+
+std::vector<float> Node::attr_floats(const std::string& key, const std::vector<float>& fallback) const {
+    const Attribute* a = typed(*this, key, Attribute::Kind::Floats);
+    return a ? a->floats : fallback;
+}
+
+Value* Graph::add_value(const std::string& value_name) {
+    auto [it, inserted] = values_.try_emplace(value_name);
+    KILN_CHECK(inserted, InvalidModel, "graph '", name, "': value name '", value_name, "' is defined more than once");
+    it->second = std::make_unique<Value>();
+    it->second->name = value_name;
+    return it->second.get();
+}
+
+Value* Graph::find_value(const std::string& value_name) const {
+    for (const Graph* g = this; g; g = g->outer_) {
+        auto it = g->values_.find(value_name);
+        if (it != g->values_.end()) return it->second.get();
+    }
+    return nullptr;
+}
+
+std::string Graph::unique_name(const std::string& hint) {
+    std::string candidate;
+    do {
+        candidate = hint + "_k" + std::to_string(name_counter_++);
+    } while (find_value(candidate));
+    return candidate;
+}
+
+Node* Graph::add_node(std::unique_ptr<Node> node) {
+    Node* raw = node.get();
+    for (size_t i = 0; i < raw->outputs.size(); ++i) {
+        if (Value* v = raw->outputs[i]) {
+            v->producer = raw;
+            v->producer_output = static_cast<int>(i);
+        }
+    }
+    nodes_.push_back(std::move(node));
+    return raw;
+}
+
+void Graph::relink() {
+    for (auto& [n, v] : values_) {
+        v->producer = nullptr;
+        v->producer_output = -1;
+    }
+    for (auto& node : nodes_) {
+        for (size_t i = 0; i < node->outputs.size(); ++i) {
+            if (Value* v = node->outputs[i]) {
+                v->producer = node.get();
+                v->producer_output = static_cast<int>(i);
+            }
+        }
+    }
+}
+
+void Graph::prune_values() {
+    std::unordered_set<const Value*> used;
+    for (auto& node : nodes_) {
+        for (Value* v : node->inputs) used.insert(v);
+        for (Value* v : node->outputs) used.insert(v);
+    }
+    for (Value* v : inputs_) used.insert(v);
+    for (Value* v : outputs_) used.insert(v);
+    for (auto it = values_.begin(); it != values_.end();) {
+        // Values of this graph may be read by subgraphs of its nodes through outer scope; keep initializers and
+        // produced values only when referenced, since subgraph references are recorded as node inputs by the
+        // importer (implicit inputs).
+        if (!used.count(it->second.get())) {
+            it = values_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+std::vector<Node*> Graph::topological_order() const {
+    std::unordered_map<const Node*, int> pending;
+    std::unordered_map<const Value*, std::vector<Node*>> consumers;
+    for (auto& node : nodes_) {
+        int count = 0;
+        for (const Value* v : node->inputs) {
+            if (v && v->producer && v->producer != node.get()) {
+                ++count;
+                consumers[v].push_back(node.get());
+            } else if (v && v->producer == node.get()) {
+                fail(ErrorCode::InvalidModel, "graph '", name, "': ", node->describe(),
+                     " consumes its own output '", v->name, "' (cycle)");
+            }
+        }
+        pending[node.get()] = count;
+    }
+    std::vector<Node*> order;
+    order.reserve(nodes_.size());
+    for (auto& node : nodes_) {
+        if (pending[node.get()] == 0) order.push_back(node.get());
+    }
+    for (size_t i = 0; i < order.size(); ++i) {
+        for (const Value* out : order[i]->outputs) {
+            if (!out) continue;
+            auto it = consumers.find(out);
+            if (it == consumers.end()) continue;
+            for (Node* c : it->second) {
+                if (--pending[c] == 0) order.push_back(c);
+            }
+        }
+    }
+    if (order.size() != nodes_.size()) {
+        for (auto& node : nodes_) {
+            if (pending[node.get()] > 0) {
+                fail(ErrorCode::InvalidModel, "graph '", name, "' has a cycle through ", node->describe());
+            }
+        }
+    }
+    return order;
+}
+
+void Graph::verify() const {
+    std::unordered_set<const Value*> defined;
+    for (const Value* v : inputs_) defined.insert(v);
+    for (auto& [n, v] : values_) {
+        if (v->constant) defined.insert(v.get());
+    }
+    for (auto& node : nodes_) {
+        for (const Value* v : node->outputs) {
+            if (!v) continue;
+            KILN_CHECK(v->producer == node.get(), InvalidModel, "graph '", name, "': value '", v->name,
+                       "' is produced by more than one node (", node->describe(), ")");
+            KILN_CHECK(!defined.count(v) || v->producer == node.get(), InvalidModel, "graph '", name, "': value '",
+                       v->name, "' is both an input/initializer and the output of ", node->describe());
+        }
+    }
+    for (auto& node : nodes_) {
+        for (const Value* v : node->inputs) {
+            if (!v) continue;
+            bool ok = v->producer || defined.count(v) || (outer_ && outer_->find_value(v->name) == v);
+            KILN_CHECK(ok, InvalidModel, "graph '", name, "': ", node->describe(), " reads '", v->name,
+                       "', which no node, graph input or initializer defines");
+        }
+    }
+    for (const Value* v : outputs_) {
+        bool ok = v->producer || defined.count(v) || (outer_ && outer_->find_value(v->name) == v);
+        KILN_CHECK(ok, InvalidModel, "graph '", name, "': output '", v->name, "' is never produced");
+    }
+    topological_order();
+}
+
+}  // namespace kiln::ir

@@ -1,0 +1,33 @@
+// The ONNX loader: ModelProto bytes -> ir::Model, with external data and opset normalisation.
+// The only door to protobuf; nothing outside src/onnx/ includes protobuf headers.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "ir/graph.h"
+#include "kiln/tensor.h"
+
+namespace kiln::onnx {
+
+// Oldest and newest ai.onnx opset versions the importer accepts (newest: what the pinned onnx package knows).
+int64_t min_supported_opset();
+int64_t max_supported_opset();
+
+// Loads and imports the model at `path`. External data resolves relative to the model's folder, never outside it.
+// Errors: NotFound (no file), InvalidModel (not a protobuf, truncated, empty graph, opset out of range, duplicate
+// or dangling names, cycle, bad external data), each naming the culprit.
+ir::Model load_model_file(const std::string& path);
+
+// Same from memory. External data resolves relative to `base_dir`; with an empty base_dir a model that uses
+// external data is refused with InvalidArgument.
+ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir);
+
+// A serialized TensorProto (the backend test data's input_N.pb / output_N.pb); InvalidModel when the file is not one.
+Tensor load_tensor_file(const std::string& path);
+
+// True when `path` holds a serialized TensorProto (and not a SequenceProto/OptionalProto/MapProto).
+bool is_tensor_file(const std::string& path);
+
+}  // namespace kiln::onnx

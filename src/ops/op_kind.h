@@ -1,0 +1,23 @@
+// OpKind: one enumerator per line of op_list.inc.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace kiln {
+
+enum class OpKind : int32_t {
+#define KILN_OP(name, family) name,
+#include "ops/op_list.inc"
+#undef KILN_OP
+    Unknown,
+};
+
+constexpr int kOpKindCount = static_cast<int>(OpKind::Unknown);
+
+const char* op_kind_name(OpKind op);
+const char* op_kind_family(OpKind op);
+// The OpKind for an ai.onnx op type after normalisation, or OpKind::Unknown.
+OpKind op_kind_from_name(std::string_view name);
+
+}  // namespace kiln
