@@ -123,18 +123,28 @@ void Graph::relink() {
     }
 }
 
+namespace {
+
+// Marks every value that `graph`'s nodes read or write, and what its subgraphs read from outer scopes.
+void collect_used_values(const Graph& graph, std::unordered_set<const Value*>& used) {
+    for (auto& node : graph.nodes()) {
+        for (const Value* v : node->inputs) used.insert(v);
+        for (const Value* v : node->outputs) used.insert(v);
+        for (auto& [key, attr] : node->attributes) {
+            if (attr.g) collect_used_values(*attr.g, used);
+            for (auto& g : attr.graphs) collect_used_values(*g, used);
+        }
+    }
+}
+
+}  // namespace
+
 void Graph::prune_values() {
     std::unordered_set<const Value*> used;
-    for (auto& node : nodes_) {
-        for (Value* v : node->inputs) used.insert(v);
-        for (Value* v : node->outputs) used.insert(v);
-    }
+    collect_used_values(*this, used);
     for (Value* v : inputs_) used.insert(v);
     for (Value* v : outputs_) used.insert(v);
     for (auto it = values_.begin(); it != values_.end();) {
-        // Values of this graph may be read by subgraphs of its nodes through outer scope; keep initializers and
-        // produced values only when referenced, since subgraph references are recorded as node inputs by the
-        // importer (implicit inputs).
         if (!used.count(it->second.get())) {
             it = values_.erase(it);
         } else {
@@ -146,10 +156,13 @@ void Graph::prune_values() {
 std::vector<Node*> Graph::topological_order() const {
     std::unordered_map<const Node*, int> pending;
     std::unordered_map<const Value*, std::vector<Node*>> consumers;
+    for (auto& node : nodes_) pending[node.get()] = 0;
+    // Only producers of this graph order its nodes; values from enclosing graphs are ready beforehand.
+    auto local = [&](const Node* producer) { return producer && pending.count(producer); };
     for (auto& node : nodes_) {
         int count = 0;
         for (const Value* v : node->inputs) {
-            if (v && v->producer && v->producer != node.get()) {
+            if (v && local(v->producer) && v->producer != node.get()) {
                 ++count;
                 consumers[v].push_back(node.get());
             } else if (v && v->producer == node.get()) {

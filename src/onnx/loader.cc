@@ -1,1 +1,84 @@
-// placeholder
+#include "onnx/loader.h"
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <climits>
+#include <filesystem>
+
+#include "onnx/external_data.h"
+#include "onnx/import/graph_importer.h"
+#include "onnx/onnx-ml.pb.h"
+#include "onnx/tensor_proto.h"
+
+#ifndef KILN_ONNX_MAX_OPSET
+#error "KILN_ONNX_MAX_OPSET must be defined by src/onnx/CMakeLists.txt"
+#endif
+
+namespace kiln::onnx {
+
+namespace fs = std::filesystem;
+
+int64_t min_supported_opset() { return 7; }
+int64_t max_supported_opset() { return KILN_ONNX_MAX_OPSET; }
+
+namespace {
+
+// Parses `size` bytes as message `msg` with protobuf's size limit raised to 2 GiB. False when the bytes are not
+// a complete message.
+bool parse_message(const void* data, size_t size, google::protobuf::MessageLite& msg) {
+    if (size > static_cast<size_t>(INT_MAX)) return false;
+    google::protobuf::io::CodedInputStream in(static_cast<const uint8_t*>(data), static_cast<int>(size));
+    in.SetTotalBytesLimit(INT_MAX);
+    return msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
+    KILN_CHECK(size <= static_cast<size_t>(INT_MAX), InvalidModel, "model ", source, " is ", size,
+               " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
+    KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
+    ::onnx::ModelProto proto;
+    KILN_CHECK(parse_message(data, size, proto), InvalidModel, "model ", source,
+               " is not a valid ONNX protobuf (truncated or not a ModelProto)");
+    KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source,
+               " is not a valid ONNX model (no graph; not a ModelProto?)");
+    return import_model(proto, base_dir, source);
+}
+
+std::string folder_of(const std::string& path) {
+    fs::path parent = fs::path(path).parent_path();
+    return parent.empty() ? std::string(".") : parent.string();
+}
+
+}  // namespace
+
+ir::Model load_model_file(const std::string& path) {
+    auto file = MappedFile::open(path, "model file");
+    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"));
+}
+
+ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir) {
+    KILN_CHECK(data != nullptr || size == 0, InvalidArgument, "load_model_bytes: null data");
+    return load_model(data, size, base_dir, "<memory>");
+}
+
+Tensor load_tensor_file(const std::string& path) {
+    auto file = MappedFile::open(path, "tensor file");
+    ::onnx::TensorProto proto;
+    KILN_CHECK(parse_message(file->data(), file->size(), proto) && tensor_proto_is_consistent(proto), InvalidModel, "'",
+               path, "' is not a serialized TensorProto");
+    ExternalDataResolver external(folder_of(path));
+    return tensor_from_proto(proto, &external, proto.name().empty() ? path : proto.name());
+}
+
+bool is_tensor_file(const std::string& path) {
+    std::shared_ptr<MappedFile> file;
+    try {
+        file = MappedFile::open(path, "tensor file");
+    } catch (const Error&) {
+        return false;
+    }
+    ::onnx::TensorProto proto;
+    return parse_message(file->data(), file->size(), proto) && tensor_proto_is_consistent(proto);
+}
+
+}  // namespace kiln::onnx

@@ -1,10 +1,296 @@
-// CPU kernels of the Norm family (see op_list.inc).
+// CPU kernels of the Norm family (see op_list.inc): BatchNormalization (inference), InstanceNormalization,
+// LayerNormalization, LpNormalization, Softmax / LogSoftmax / Hardmax (per-axis, opset 13 meaning). Computes in
+// float (float32 in place; float16, bfloat16 and double converted) with double accumulators for statistics.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "common/parallel.h"
+#include "ops/shape_util.h"
+#include "providers/cpu/float_view.h"
 #include "providers/cpu/kernel.h"
 
 namespace kiln::cpu {
+namespace {
+
+void check_dtype(const ir::Node& node, DType t) {
+    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16,
+               NotImplemented, node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
+}
+
+// `t` (broadcastable, numpy rules) expanded to the trailing shape `target`.
+std::vector<float> expand_to(const float* data, const Shape& shape, const Shape& target) {
+    int64_t total = 1;
+    for (int64_t d : target) total *= d;
+    std::vector<float> out(total);
+    size_t rank = target.size();
+    std::vector<int64_t> strides(rank, 0);
+    int64_t stride = 1;
+    for (size_t i = 0; i < shape.size() && i < rank; ++i) {
+        size_t td = rank - 1 - i, sd = shape.size() - 1 - i;
+        strides[td] = shape[sd] == 1 ? 0 : stride;
+        stride *= shape[sd];
+    }
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t i = 0; i < total; ++i) {
+        int64_t off = 0;
+        for (size_t d = 0; d < rank; ++d) off += idx[d] * strides[d];
+        out[i] = data[off];
+        for (size_t d = rank; d-- > 0;) {
+            if (++idx[d] < target[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return out;
+}
+
+class BatchNormKernel : public Kernel {
+public:
+    explicit BatchNormKernel(const ir::Node& node) : epsilon_(node.attr_float("epsilon", 1e-5f)) {
+        bool training = node.attr_int("training_mode", 0) != 0;
+        size_t extra = 0;
+        for (size_t i = 1; i < node.outputs.size(); ++i) extra += node.outputs[i] != nullptr;
+        KILN_CHECK(!training, NotImplemented, node.describe(),
+                   ": training_mode=1 (batch statistics and running_mean / running_var outputs) is not implemented");
+        KILN_CHECK(extra == 0, InvalidModel, node.describe(), ": extra outputs require training_mode=1");
+    }
+
+    void run(KernelContext& ctx) const override {
+        const Tensor& xt = *ctx.input(0);
+        check_dtype(ctx.node, xt.dtype());
+        FloatView x(&xt), scale(ctx.input(1)), bias(ctx.input(2)), mean(ctx.input(3)), var(ctx.input(4));
+        FloatOut y(*ctx.output(0));
+        const Shape& xs = xt.shape();
+        const int64_t n = xs[0], c = xs.size() > 1 ? xs[1] : 1;
+        const int64_t size = n * c > 0 ? xt.element_count() / (n * c) : 0;
+        std::vector<float> a(c), b(c);
+        for (int64_t i = 0; i < c; ++i) {
+            a[i] = scale.data()[i] / std::sqrt(var.data()[i] + epsilon_);
+            b[i] = bias.data()[i] - mean.data()[i] * a[i];
+        }
+        parallel_for(
+            n * c, ctx.threads,
+            [&](int64_t p0, int64_t p1) {
+                for (int64_t p = p0; p < p1; ++p) {
+                    const float* xp = x.data() + p * size;
+                    float* yp = y.data() + p * size;
+                    float av = a[p % c], bv = b[p % c];
+                    for (int64_t i = 0; i < size; ++i) yp[i] = xp[i] * av + bv;
+                }
+            },
+            size);
+        y.finish();
+    }
+
+private:
+    float epsilon_;
+};
+
+// Normalises `rows` rows of `size` elements: y = (x - mean) / sqrt(var + eps) * scale[i] + bias[i], with per-row
+// scale / bias when `per_row` (InstanceNormalization: one value per channel) or per-element otherwise.
+void normalize_rows(const float* x, float* y, int64_t rows, int64_t size, float epsilon, const float* scale,
+                    const float* bias, bool per_row, int64_t channels, float* mean_out, float* inv_out, int threads) {
+    parallel_for(
+        rows, threads,
+        [&](int64_t r0, int64_t r1) {
+            for (int64_t r = r0; r < r1; ++r) {
+                const float* xr = x + r * size;
+                float* yr = y + r * size;
+                double s = 0;
+                for (int64_t i = 0; i < size; ++i) s += xr[i];
+                double mean = size ? s / static_cast<double>(size) : 0.0;
+                double v = 0;
+                for (int64_t i = 0; i < size; ++i) {
+                    double d = xr[i] - mean;
+                    v += d * d;
+                }
+                double var = size ? v / static_cast<double>(size) : 0.0;
+                float inv = static_cast<float>(1.0 / std::sqrt(var + epsilon));
+                float m = static_cast<float>(mean);
+                if (mean_out) mean_out[r] = m;
+                if (inv_out) inv_out[r] = inv;
+                if (per_row) {
+                    int64_t ch = r % channels;
+                    float a = inv * scale[ch], b = bias ? bias[ch] : 0.f;
+                    for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * a + b;
+                } else {
+                    for (int64_t i = 0; i < size; ++i)
+                        yr[i] = (xr[i] - m) * inv * scale[i] + (bias ? bias[i] : 0.f);
+                }
+            }
+        },
+        size * 4);
+}
+
+class InstanceNormKernel : public Kernel {
+public:
+    explicit InstanceNormKernel(const ir::Node& node) : epsilon_(node.attr_float("epsilon", 1e-5f)) {}
+
+    void run(KernelContext& ctx) const override {
+        const Tensor& xt = *ctx.input(0);
+        check_dtype(ctx.node, xt.dtype());
+        FloatView x(&xt), scale(ctx.input(1)), bias(ctx.input(2));
+        FloatOut y(*ctx.output(0));
+        const Shape& xs = xt.shape();
+        const int64_t rows = xs[0] * xs[1];
+        const int64_t size = rows ? xt.element_count() / rows : 0;
+        normalize_rows(x.data(), y.data(), rows, size, epsilon_, scale.data(), bias.data(), true, xs[1], nullptr,
+                       nullptr, ctx.threads);
+        y.finish();
+    }
+
+private:
+    float epsilon_;
+};
+
+class LayerNormKernel : public Kernel {
+public:
+    explicit LayerNormKernel(const ir::Node& node)
+        : axis_(node.attr_int("axis", -1)), epsilon_(node.attr_float("epsilon", 1e-5f)) {}
+
+    void run(KernelContext& ctx) const override {
+        const ir::Node& node = ctx.node;
+        const Tensor& xt = *ctx.input(0);
+        check_dtype(node, xt.dtype());
+        const Shape& xs = xt.shape();
+        int64_t axis = ops::normalize_axis(node, axis_, static_cast<int64_t>(xs.size()));
+        Shape norm_shape(xs.begin() + axis, xs.end());
+        int64_t size = 1;
+        for (int64_t d : norm_shape) size *= d;
+        int64_t rows = size ? xt.element_count() / size : 0;
+        FloatView x(&xt), scale(ctx.input(1)), bias(ctx.input(2));
+        std::vector<float> s = expand_to(scale.data(), ctx.input(1)->shape(), norm_shape);
+        std::vector<float> b;
+        if (ctx.input(2)) b = expand_to(bias.data(), ctx.input(2)->shape(), norm_shape);
+        FloatOut y(*ctx.output(0));
+        std::vector<float> mean(rows), inv(rows);
+        normalize_rows(x.data(), y.data(), rows, size, epsilon_, s.data(), b.empty() ? nullptr : b.data(), false, 1,
+                       mean.data(), inv.data(), ctx.threads);
+        y.finish();
+        const std::vector<float>* stats[] = {&mean, &inv};
+        for (int o = 1; o <= 2; ++o) {
+            Tensor* t = ctx.output(o);
+            if (!t) continue;
+            switch (t->dtype()) {
+                case DType::Float: std::copy(stats[o - 1]->begin(), stats[o - 1]->end(), t->data<float>()); break;
+                case DType::Double: std::copy(stats[o - 1]->begin(), stats[o - 1]->end(), t->data<double>()); break;
+                case DType::Float16:
+                    for (int64_t i = 0; i < rows; ++i) t->data<uint16_t>()[i] = float_to_half((*stats[o - 1])[i]);
+                    break;
+                case DType::BFloat16:
+                    for (int64_t i = 0; i < rows; ++i) t->data<uint16_t>()[i] = float_to_bf16((*stats[o - 1])[i]);
+                    break;
+                default:
+                    fail(ErrorCode::NotImplemented, node.describe(), ": stash_type ", dtype_name(t->dtype()),
+                         " is not implemented");
+            }
+        }
+    }
+
+private:
+    int64_t axis_;
+    float epsilon_;
+};
+
+// Softmax, LogSoftmax, Hardmax and LpNormalization: one reduction along `axis` per (outer, inner) position.
+class AxisKernel : public Kernel {
+public:
+    explicit AxisKernel(const ir::Node& node) : op_(node.op), axis_(node.attr_int("axis", -1)), p_(node.attr_int("p", 2)) {
+        if (op_ == OpKind::LpNormalization)
+            KILN_CHECK(p_ == 1 || p_ == 2, InvalidModel, node.describe(), ": p must be 1 or 2, got ", p_);
+    }
+
+    void run(KernelContext& ctx) const override {
+        const Tensor& xt = *ctx.input(0);
+        check_dtype(ctx.node, xt.dtype());
+        const Shape& xs = xt.shape();
+        FloatView x(&xt);
+        FloatOut y(*ctx.output(0));
+        if (xt.element_count() == 0) return;
+        if (xs.empty()) {  // scalar: a single element along the (virtual) axis
+            float v = x.data()[0];
+            y.data()[0] = op_ == OpKind::LogSoftmax ? 0.f
+                          : op_ == OpKind::LpNormalization ? (v == 0.f ? 0.f : v / std::fabs(v))
+                                                            : 1.f;
+            y.finish();
+            return;
+        }
+        int64_t axis = ops::normalize_axis(ctx.node, axis_, static_cast<int64_t>(xs.size()));
+        int64_t outer = 1, inner = 1, n = xs[axis];
+        for (int64_t d = 0; d < axis; ++d) outer *= xs[d];
+        for (size_t d = axis + 1; d < xs.size(); ++d) inner *= xs[d];
+        parallel_for(
+            outer * inner, ctx.threads,
+            [&](int64_t q0, int64_t q1) {
+                for (int64_t q = q0; q < q1; ++q) {
+                    int64_t o = q / inner, i = q % inner;
+                    const float* xp = x.data() + o * n * inner + i;
+                    float* yp = y.data() + o * n * inner + i;
+                    reduce_one(xp, yp, n, inner);
+                }
+            },
+            n * 8);
+        y.finish();
+    }
+
+private:
+    void reduce_one(const float* x, float* y, int64_t n, int64_t stride) const {
+        switch (op_) {
+            case OpKind::Softmax:
+            case OpKind::LogSoftmax: {
+                float mx = -std::numeric_limits<float>::infinity();
+                for (int64_t j = 0; j < n; ++j) mx = std::max(mx, x[j * stride]);
+                double sum = 0;
+                for (int64_t j = 0; j < n; ++j) {
+                    float e = std::exp(x[j * stride] - mx);
+                    if (op_ == OpKind::Softmax) y[j * stride] = e;
+                    sum += e;
+                }
+                if (op_ == OpKind::Softmax) {
+                    float inv = static_cast<float>(1.0 / sum);
+                    for (int64_t j = 0; j < n; ++j) y[j * stride] *= inv;
+                } else {
+                    float lse = static_cast<float>(std::log(sum));
+                    for (int64_t j = 0; j < n; ++j) y[j * stride] = x[j * stride] - mx - lse;
+                }
+                break;
+            }
+            case OpKind::Hardmax: {
+                int64_t best = 0;
+                for (int64_t j = 1; j < n; ++j)
+                    if (x[j * stride] > x[best * stride]) best = j;
+                for (int64_t j = 0; j < n; ++j) y[j * stride] = j == best ? 1.f : 0.f;
+                break;
+            }
+            default: {  // LpNormalization
+                double norm = 0;
+                for (int64_t j = 0; j < n; ++j) {
+                    double v = x[j * stride];
+                    norm += p_ == 1 ? std::fabs(v) : v * v;
+                }
+                if (p_ == 2) norm = std::sqrt(norm);
+                for (int64_t j = 0; j < n; ++j)
+                    y[j * stride] = norm == 0 ? 0.f : static_cast<float>(x[j * stride] / norm);
+                break;
+            }
+        }
+    }
+
+    OpKind op_;
+    int64_t axis_;
+    int64_t p_;
+};
+
+}  // namespace
 
 std::unique_ptr<Kernel> create_Norm(const ir::Node& node) {
-    fail(ErrorCode::NotImplemented, node.describe(), ": no CPU kernel yet");
+    switch (node.op) {
+        case OpKind::BatchNormalization: return std::make_unique<BatchNormKernel>(node);
+        case OpKind::InstanceNormalization: return std::make_unique<InstanceNormKernel>(node);
+        case OpKind::LayerNormalization: return std::make_unique<LayerNormKernel>(node);
+        default: return std::make_unique<AxisKernel>(node);
+    }
 }
 
 }  // namespace kiln::cpu

@@ -1,10 +1,211 @@
-// CPU kernels of the Pool family (see op_list.inc).
+// CPU kernels of the Pool family (see op_list.inc): MaxPool (optional int64 Indices, storage_order), AveragePool
+// (count_include_pad), LpPool and the Global* pools, 1-D/2-D/3-D. Computes in float (float32 in place; float16,
+// double and int8 / uint8 for MaxPool converted).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "common/parallel.h"
+#include "ops/conv_window.h"
+#include "providers/cpu/float_view.h"
+#include "providers/cpu/im2col.h"
 #include "providers/cpu/kernel.h"
 
 namespace kiln::cpu {
+namespace {
+
+enum class PoolKind { Max, Average, Lp };
+
+PoolKind pool_kind(OpKind op) {
+    switch (op) {
+        case OpKind::MaxPool:
+        case OpKind::GlobalMaxPool: return PoolKind::Max;
+        case OpKind::AveragePool:
+        case OpKind::GlobalAveragePool: return PoolKind::Average;
+        default: return PoolKind::Lp;
+    }
+}
+
+void check_dtype(const ir::Node& node, DType t, PoolKind kind) {
+    bool ok = t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16 ||
+              (kind == PoolKind::Max && (t == DType::Int8 || t == DType::UInt8));
+    KILN_CHECK(ok, NotImplemented, node.describe(), ": ", node.op_type, " on ", dtype_name(t),
+               " is not implemented");
+}
+
+class GlobalPoolKernel : public Kernel {
+public:
+    explicit GlobalPoolKernel(const ir::Node& node) : kind_(pool_kind(node.op)), p_(node.attr_int("p", 2)) {}
+
+    void run(KernelContext& ctx) const override {
+        const Tensor& xt = *ctx.input(0);
+        Tensor& yt = *ctx.output(0);
+        check_dtype(ctx.node, xt.dtype(), kind_);
+        const int64_t planes = xt.shape()[0] * xt.shape()[1];
+        const int64_t size = planes ? xt.element_count() / planes : 0;
+        FloatView x(&xt);
+        FloatOut y(yt);
+        parallel_for(
+            planes, ctx.threads,
+            [&](int64_t p0, int64_t p1) {
+                for (int64_t p = p0; p < p1; ++p) {
+                    const float* xp = x.data() + p * size;
+                    float r = 0.f;
+                    if (kind_ == PoolKind::Max) {
+                        r = -std::numeric_limits<float>::infinity();
+                        for (int64_t i = 0; i < size; ++i) r = std::max(r, xp[i]);
+                    } else if (kind_ == PoolKind::Average) {
+                        double s = 0;
+                        for (int64_t i = 0; i < size; ++i) s += xp[i];
+                        r = static_cast<float>(s / static_cast<double>(size));
+                    } else {
+                        double s = 0;
+                        for (int64_t i = 0; i < size; ++i) s += std::pow(std::fabs(xp[i]), static_cast<double>(p_));
+                        r = static_cast<float>(std::pow(s, 1.0 / static_cast<double>(p_)));
+                    }
+                    y.data()[p] = r;
+                }
+            },
+            size);
+        y.finish();
+    }
+
+private:
+    PoolKind kind_;
+    int64_t p_;
+};
+
+class PoolKernel : public Kernel {
+public:
+    explicit PoolKernel(const ir::Node& node)
+        : kind_(pool_kind(node.op)),
+          p_(node.attr_int("p", 2)),
+          count_include_pad_(node.attr_int("count_include_pad", 0) != 0),
+          storage_order_(node.attr_int("storage_order", 0)) {}
+
+    void run(KernelContext& ctx) const override {
+        const ir::Node& node = ctx.node;
+        const Tensor& xt = *ctx.input(0);
+        Tensor& yt = *ctx.output(0);
+        Tensor* indices = ctx.output(1);
+        check_dtype(node, xt.dtype(), kind_);
+        const Shape& xs = xt.shape();
+        size_t spatial = xs.size() - 2;
+        ops::Window win = ops::read_window(node, spatial, node.attr("kernel_shape").ints);
+        for (size_t d = 0; d < spatial; ++d) ops::resolve_window_dim(node, win, d, xs[d + 2]);
+        // 3-D padded geometry; leading dims have extent 1.
+        size_t off = 3 - spatial;
+        int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1}, s[3] = {1, 1, 1}, dl[3] = {1, 1, 1};
+        int64_t pb[3] = {0, 0, 0}, pe[3] = {0, 0, 0};
+        for (size_t d = 0; d < spatial; ++d) {
+            in[off + d] = xs[d + 2];
+            out[off + d] = yt.shape()[d + 2];
+            k[off + d] = win.kernel[d];
+            s[off + d] = win.strides[d];
+            dl[off + d] = win.dilations[d];
+            pb[off + d] = win.pads[d];
+            pe[off + d] = win.pads[d + spatial];
+        }
+        const int64_t planes = xs[0] * xs[1];
+        const int64_t in_size = in[0] * in[1] * in[2], out_size = out[0] * out[1] * out[2];
+        FloatView x(&xt);
+        FloatOut y(yt);
+        int64_t* idx = indices ? indices->data<int64_t>() : nullptr;
+        const double p = static_cast<double>(p_);
+
+        parallel_for(
+            planes, ctx.threads,
+            [&](int64_t p0, int64_t p1) {
+                for (int64_t plane = p0; plane < p1; ++plane) {
+                    const float* xp = x.data() + plane * in_size;
+                    float* yp = y.data() + plane * out_size;
+                    for (int64_t od = 0; od < out[0]; ++od)
+                        for (int64_t oh = 0; oh < out[1]; ++oh)
+                            for (int64_t ow = 0; ow < out[2]; ++ow) {
+                                int64_t o[3] = {od, oh, ow};
+                                float best = -std::numeric_limits<float>::infinity();
+                                int64_t best_at = -1;
+                                double sum = 0;
+                                int64_t valid = 0, padded = 0;
+                                int64_t start[3];
+                                for (int d = 0; d < 3; ++d) start[d] = o[d] * s[d] - pb[d];
+                                for (int64_t kd = 0; kd < k[0]; ++kd) {
+                                    int64_t id = start[0] + kd * dl[0];
+                                    if (id >= in[0] + pe[0]) break;
+                                    bool d_ok = id >= 0 && id < in[0];
+                                    for (int64_t kh = 0; kh < k[1]; ++kh) {
+                                        int64_t ih = start[1] + kh * dl[1];
+                                        if (ih >= in[1] + pe[1]) break;
+                                        bool h_ok = d_ok && ih >= 0 && ih < in[1];
+                                        for (int64_t kw = 0; kw < k[2]; ++kw) {
+                                            int64_t iw = start[2] + kw * dl[2];
+                                            if (iw >= in[2] + pe[2]) break;
+                                            ++padded;
+                                            if (!h_ok || iw < 0 || iw >= in[2]) continue;
+                                            int64_t at = (id * in[1] + ih) * in[2] + iw;
+                                            float v = xp[at];
+                                            ++valid;
+                                            if (kind_ == PoolKind::Max) {
+                                                if (v > best || best_at < 0) {
+                                                    best = v;
+                                                    best_at = at;
+                                                }
+                                            } else if (kind_ == PoolKind::Average) {
+                                                sum += v;
+                                            } else {
+                                                sum += std::pow(std::fabs(static_cast<double>(v)), p);
+                                            }
+                                        }
+                                    }
+                                }
+                                int64_t oi = (od * out[1] + oh) * out[2] + ow;
+                                if (kind_ == PoolKind::Max) {
+                                    yp[oi] = best;
+                                    if (idx) {
+                                        int64_t flat = best_at < 0 ? 0 : best_at;
+                                        if (storage_order_ != 0 && best_at >= 0) {  // column-major position
+                                            int64_t bw = best_at % in[2], bh = (best_at / in[2]) % in[1],
+                                                    bd = best_at / (in[2] * in[1]);
+                                            flat = bd + bh * in[0] + bw * in[0] * in[1];
+                                            if (spatial == 2) flat = bh + bw * in[1];
+                                        }
+                                        idx[plane * out_size + oi] = plane * in_size + flat;
+                                    }
+                                } else if (kind_ == PoolKind::Average) {
+                                    int64_t count = count_include_pad_ ? padded : valid;
+                                    yp[oi] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.f;
+                                } else {
+                                    yp[oi] = static_cast<float>(std::pow(sum, 1.0 / p));
+                                }
+                            }
+                }
+            },
+            out_size * win.kernel.size() * 4);
+        y.finish();
+    }
+
+private:
+    PoolKind kind_;
+    int64_t p_;
+    bool count_include_pad_;
+    int64_t storage_order_;
+};
+
+}  // namespace
 
 std::unique_ptr<Kernel> create_Pool(const ir::Node& node) {
-    fail(ErrorCode::NotImplemented, node.describe(), ": no CPU kernel yet");
+    switch (node.op) {
+        case OpKind::GlobalAveragePool:
+        case OpKind::GlobalMaxPool:
+        case OpKind::GlobalLpPool: return std::make_unique<GlobalPoolKernel>(node);
+        default: break;
+    }
+    if (node.op == OpKind::AveragePool || node.op == OpKind::LpPool) {
+        KILN_CHECK(node.outputs.size() <= 1, InvalidModel, node.describe(), ": has ", node.outputs.size(),
+                   " outputs, expected 1");
+    }
+    return std::make_unique<PoolKernel>(node);
 }
 
 }  // namespace kiln::cpu

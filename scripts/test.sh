@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every kiln test: the C++ unit tests and the ONNX backend conformance suite (CTest), then the Python
+# end-to-end tests against onnxruntime and onnx.reference (pytest). Builds first if needed.
+# Requires scripts/setup.sh to have run once (packages, .venv).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || { echo "scripts/test.sh: no .venv; run scripts/setup.sh first" >&2; exit 1; }
+[ -f build/build.ninja ] || cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build
+status=0
+(cd build && ctest --output-on-failure -j2) || status=1
+KILN_BIN="$PWD/build/tools/kiln/kiln" .venv/bin/python -m pytest -q tests/models || status=1
+exit $status

@@ -1,0 +1,54 @@
+// External tensor data (TensorProto.data_location == EXTERNAL): files resolved relative to the model's folder and
+// never outside it, memory-mapped so that large weights are not copied.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "kiln/tensor.h"
+#include "onnx/onnx-ml.pb.h"
+
+namespace kiln::onnx {
+
+// A read-only memory mapping of a whole file; unmapped when the last reference goes.
+class MappedFile {
+  public:
+    // Maps `path`; NotFound when it does not exist, InvalidModel when it cannot be read. `what` names the file's
+    // role in messages ("model file", "external data file").
+    static std::shared_ptr<MappedFile> open(const std::string& path, const std::string& what);
+    ~MappedFile();
+    MappedFile(const MappedFile&) = delete;
+    MappedFile& operator=(const MappedFile&) = delete;
+
+    const unsigned char* data() const { return data_; }
+    size_t size() const { return size_; }
+    const std::string& path() const { return path_; }
+
+  private:
+    MappedFile() = default;
+    std::string path_;
+    const unsigned char* data_ = nullptr;
+    size_t size_ = 0;
+    bool mapped_ = false;
+};
+
+// Resolves the external data of the tensors of one model. One mapping per file, shared by its tensors.
+class ExternalDataResolver {
+  public:
+    // `base_dir`: the model's folder; empty when the model came from memory without one (external data refused
+    // with InvalidArgument).
+    explicit ExternalDataResolver(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+
+    // The tensor's data from its external file, wrapped without copying when aligned. `tensor_name` names it in
+    // messages. InvalidModel on an absolute or escaping path, a file too short, a bad key; NotFound on a
+    // missing file.
+    Tensor load(const ::onnx::TensorProto& proto, DType dtype, const Shape& shape, const std::string& tensor_name);
+
+  private:
+    std::string base_dir_;
+    std::map<std::string, std::shared_ptr<MappedFile>> files_;
+};
+
+}  // namespace kiln::onnx

@@ -1,0 +1,276 @@
+#include "onnx/tensor_proto.h"
+
+#include <cstring>
+
+namespace kiln::onnx {
+
+namespace {
+
+using ::onnx::TensorProto;
+
+// Which typed field of TensorProto carries values of `dtype`, and how many entries `count` elements take there.
+enum class Field { Float, Int32, Int64, UInt64, Double, String, None };
+
+Field typed_field(DType t) {
+    switch (t) {
+        case DType::Float:
+        case DType::Complex64:
+            return Field::Float;
+        case DType::Double:
+        case DType::Complex128:
+            return Field::Double;
+        case DType::Int64:
+            return Field::Int64;
+        case DType::UInt32:
+        case DType::UInt64:
+            return Field::UInt64;
+        case DType::String:
+            return Field::String;
+        case DType::Undefined:
+            return Field::None;
+        default:
+            return Field::Int32;  // (u)int8/16/32, bool, float16, bfloat16, float8*, (u)int4, float4, (u)int2
+    }
+}
+
+int64_t typed_entry_count(DType t, int64_t count) {
+    int bits = dtype_bits(t);
+    if (t == DType::Complex64 || t == DType::Complex128) return count * 2;
+    if (bits > 0 && bits < 8) return static_cast<int64_t>(dtype_storage_bytes(t, count));  // one packed byte each
+    return count;
+}
+
+int64_t typed_field_size(const TensorProto& p, Field f) {
+    switch (f) {
+        case Field::Float:
+            return p.float_data_size();
+        case Field::Int32:
+            return p.int32_data_size();
+        case Field::Int64:
+            return p.int64_data_size();
+        case Field::UInt64:
+            return p.uint64_data_size();
+        case Field::Double:
+            return p.double_data_size();
+        case Field::String:
+            return p.string_data_size();
+        case Field::None:
+            return 0;
+    }
+    return 0;
+}
+
+template <typename T, typename Src>
+void copy_cast(const Src& src, void* dst) {
+    T* out = static_cast<T*>(dst);
+    for (int i = 0; i < src.size(); ++i) out[i] = static_cast<T>(src.Get(i));
+}
+
+Shape dims_of(const TensorProto& proto, const std::string& what) {
+    Shape shape(proto.dims().begin(), proto.dims().end());
+    for (int64_t d : shape) {
+        KILN_CHECK(d >= 0, InvalidModel, "tensor '", what, "' has a negative dim in ", shape_to_string(shape));
+    }
+    try {
+        shape_element_count(shape);
+    } catch (const Error&) {
+        fail(ErrorCode::InvalidModel, "tensor '", what, "' has too many elements: ", shape_to_string(shape));
+    }
+    return shape;
+}
+
+}  // namespace
+
+Tensor tensor_from_proto(const TensorProto& proto, ExternalDataResolver* external, const std::string& what) {
+    const std::string& name = what.empty() ? proto.name() : what;
+    KILN_CHECK(dtype_is_valid(proto.data_type()) && proto.data_type() != 0, InvalidModel, "tensor '", name,
+               "' has an invalid data type ", proto.data_type());
+    auto dtype = static_cast<DType>(proto.data_type());
+    Shape shape = dims_of(proto, name);
+    KILN_CHECK(!proto.has_segment(), NotImplemented, "tensor '", name, "' is segmented, which kiln does not support");
+
+    if (proto.data_location() == TensorProto::EXTERNAL) {
+        KILN_CHECK(external != nullptr, InvalidModel, "tensor '", name, "' uses external data, not allowed here");
+        return external->load(proto, dtype, shape, name);
+    }
+
+    Tensor t(dtype, shape);
+    int64_t count = t.element_count();
+    if (proto.has_raw_data()) {
+        KILN_CHECK(dtype != DType::String, InvalidModel, "tensor '", name, "': string tensors cannot use raw_data");
+        const std::string& raw = proto.raw_data();
+        KILN_CHECK(raw.size() == t.byte_size(), InvalidModel, "tensor '", name, "' has ", raw.size(),
+                   " bytes of raw_data; its type ", dtype_name(dtype), " and shape ", shape_to_string(shape), " need ",
+                   t.byte_size());
+        if (!raw.empty()) std::memcpy(t.raw_data(), raw.data(), raw.size());
+        return t;
+    }
+
+    Field field = typed_field(dtype);
+    int64_t expected = typed_entry_count(dtype, count);
+    int64_t have = typed_field_size(proto, field);
+    KILN_CHECK(have == expected, InvalidModel, "tensor '", name, "' of type ", dtype_name(dtype), " and shape ",
+               shape_to_string(shape), " holds ", have, " values; expected ", expected);
+    if (count == 0) return t;
+
+    void* out = t.raw_data();
+    switch (dtype) {
+        case DType::Float:
+        case DType::Complex64:
+            copy_cast<float>(proto.float_data(), out);
+            break;
+        case DType::Double:
+        case DType::Complex128:
+            copy_cast<double>(proto.double_data(), out);
+            break;
+        case DType::Int64:
+            copy_cast<int64_t>(proto.int64_data(), out);
+            break;
+        case DType::UInt64:
+            copy_cast<uint64_t>(proto.uint64_data(), out);
+            break;
+        case DType::UInt32:
+            copy_cast<uint32_t>(proto.uint64_data(), out);
+            break;
+        case DType::Int32:
+            copy_cast<int32_t>(proto.int32_data(), out);
+            break;
+        case DType::Int16:
+            copy_cast<int16_t>(proto.int32_data(), out);
+            break;
+        case DType::UInt16:
+        case DType::Float16:
+        case DType::BFloat16:
+            copy_cast<uint16_t>(proto.int32_data(), out);
+            break;
+        case DType::Int8:
+            copy_cast<int8_t>(proto.int32_data(), out);
+            break;
+        case DType::Bool: {
+            auto* b = static_cast<uint8_t*>(out);
+            for (int i = 0; i < proto.int32_data_size(); ++i) b[i] = proto.int32_data(i) != 0 ? 1 : 0;
+            break;
+        }
+        case DType::String: {
+            auto* s = static_cast<std::string*>(out);
+            for (int i = 0; i < proto.string_data_size(); ++i) s[i] = proto.string_data(i);
+            break;
+        }
+        default:
+            // uint8, float8 variants and the packed sub-byte types: one byte per int32 entry.
+            copy_cast<uint8_t>(proto.int32_data(), out);
+            break;
+    }
+    return t;
+}
+
+Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, ExternalDataResolver* external,
+                                const std::string& what) {
+    const std::string& name = what.empty() ? proto.values().name() : what;
+    Tensor values = tensor_from_proto(proto.values(), external, name + " (values)");
+    Tensor indices = tensor_from_proto(proto.indices(), external, name + " (indices)");
+    KILN_CHECK(indices.dtype() == DType::Int64, InvalidModel, "sparse tensor '", name, "': indices must be int64");
+    Shape shape(proto.dims().begin(), proto.dims().end());
+    DType dtype = values.dtype();
+    int bits = dtype_bits(dtype);
+    KILN_CHECK(bits >= 8 && dtype != DType::String, NotImplemented, "sparse tensor '", name, "' of type ",
+               dtype_name(dtype), " is not supported");
+    Tensor dense(dtype, shape);
+    int64_t total = dense.element_count();
+    int64_t nnz = values.element_count();
+    size_t elem = static_cast<size_t>(bits / 8);
+    const int64_t* idx = indices.data<int64_t>();
+    bool linear = indices.rank() == 1;
+    KILN_CHECK(linear || (indices.rank() == 2 && indices.shape()[1] == static_cast<int64_t>(shape.size())),
+               InvalidModel, "sparse tensor '", name, "': indices shape ", shape_to_string(indices.shape()),
+               " does not fit dims ", shape_to_string(shape));
+    KILN_CHECK(indices.shape()[0] == nnz, InvalidModel, "sparse tensor '", name, "': ", indices.shape()[0],
+               " indices for ", nnz, " values");
+    auto* dst = static_cast<unsigned char*>(dense.raw_data());
+    const auto* src = static_cast<const unsigned char*>(values.raw_data());
+    for (int64_t k = 0; k < nnz; ++k) {
+        int64_t offset = 0;
+        if (linear) {
+            offset = idx[k];
+        } else {
+            for (size_t d = 0; d < shape.size(); ++d) {
+                int64_t i = idx[k * static_cast<int64_t>(shape.size()) + static_cast<int64_t>(d)];
+                KILN_CHECK(i >= 0 && i < shape[d], InvalidModel, "sparse tensor '", name, "': index out of range");
+                offset = offset * shape[d] + i;
+            }
+        }
+        KILN_CHECK(offset >= 0 && offset < total, InvalidModel, "sparse tensor '", name, "': index ", offset,
+                   " out of range");
+        std::memcpy(dst + offset * elem, src + k * elem, elem);
+    }
+    return dense;
+}
+
+void tensor_to_proto(const Tensor& tensor, const std::string& name, TensorProto* proto) {
+    proto->Clear();
+    proto->set_name(name);
+    proto->set_data_type(static_cast<int32_t>(tensor.dtype()));
+    for (int64_t d : tensor.shape()) proto->add_dims(d);
+    if (tensor.dtype() == DType::String) {
+        const auto* s = tensor.data<std::string>();
+        for (int64_t i = 0; i < tensor.element_count(); ++i) proto->add_string_data(s[i]);
+        return;
+    }
+    proto->set_raw_data(static_cast<const char*>(tensor.raw_data()), tensor.byte_size());
+}
+
+TensorInfo tensor_info_from_type_proto(const ::onnx::TypeProto& type) {
+    TensorInfo info;
+    const ::onnx::TensorShapeProto* shape = nullptr;
+    int32_t elem = 0;
+    if (type.has_tensor_type()) {
+        elem = type.tensor_type().elem_type();
+        if (type.tensor_type().has_shape()) shape = &type.tensor_type().shape();
+    } else if (type.has_sparse_tensor_type()) {
+        elem = type.sparse_tensor_type().elem_type();
+        if (type.sparse_tensor_type().has_shape()) shape = &type.sparse_tensor_type().shape();
+    } else {
+        return info;
+    }
+    info.dtype = dtype_is_valid(elem) ? static_cast<DType>(elem) : DType::Undefined;
+    if (shape) {
+        SymbolicShape dims;
+        dims.reserve(shape->dim_size());
+        for (const auto& d : shape->dim()) {
+            if (d.has_dim_value()) {
+                dims.push_back(Dim(d.dim_value()));
+            } else if (d.has_dim_param() && !d.dim_param().empty()) {
+                dims.push_back(Dim::named(d.dim_param()));
+            } else {
+                dims.push_back(Dim());
+            }
+        }
+        info.shape = std::move(dims);
+    }
+    return info;
+}
+
+bool tensor_proto_is_consistent(const TensorProto& proto) {
+    if (!dtype_is_valid(proto.data_type()) || proto.data_type() == 0) return false;
+    if (proto.has_segment()) return false;
+    if (!proto.unknown_fields().empty()) return false;
+    auto dtype = static_cast<DType>(proto.data_type());
+    int64_t count = 1;
+    for (int64_t d : proto.dims()) {
+        if (d < 0 || (d > 0 && count > INT64_MAX / d)) return false;
+        count *= d;
+    }
+    if (proto.data_location() == TensorProto::EXTERNAL) return proto.external_data_size() > 0;
+    if (proto.has_raw_data()) {
+        return dtype != DType::String && proto.raw_data().size() == dtype_storage_bytes(dtype, count);
+    }
+    // Only the field that belongs to the type may hold values.
+    Field field = typed_field(dtype);
+    for (Field f : {Field::Float, Field::Int32, Field::Int64, Field::UInt64, Field::Double, Field::String}) {
+        int64_t have = typed_field_size(proto, f);
+        if (f == field ? have != typed_entry_count(dtype, count) : have != 0) return false;
+    }
+    return true;
+}
+
+}  // namespace kiln::onnx

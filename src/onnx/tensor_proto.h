@@ -1,0 +1,34 @@
+// TensorProto <-> kiln::Tensor and TypeProto -> TensorInfo. Internal to src/onnx/.
+#pragma once
+
+#include <string>
+
+#include "kiln/tensor.h"
+#include "kiln/tensor_info.h"
+#include "onnx/external_data.h"
+#include "onnx/onnx-ml.pb.h"
+
+namespace kiln::onnx {
+
+// The tensor a TensorProto holds: typed fields (float_data, int32_data with float16/bfloat16/float8 bit patterns
+// and packed sub-byte types, int64_data, uint64_data, double_data, string_data), little-endian raw_data, or
+// external data through `external` (may be null: external data is then refused). `what` names the tensor in
+// messages (its name, or e.g. "attribute 'value' of node 'c'"). InvalidModel when type, dims and data disagree.
+Tensor tensor_from_proto(const ::onnx::TensorProto& proto, ExternalDataResolver* external, const std::string& what);
+
+// A SparseTensorProto as a dense tensor (zeros where no value is given).
+Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, ExternalDataResolver* external,
+                                const std::string& what);
+
+// Serialises `tensor` (raw_data for all types but strings, string_data for strings).
+void tensor_to_proto(const Tensor& tensor, const std::string& name, ::onnx::TensorProto* proto);
+
+// Element type and shape of a tensor (or sparse tensor) type; dim_param -> Dim::named, missing dims -> unknown.
+// Sequence, map and optional types give an undefined dtype and unknown rank.
+TensorInfo tensor_info_from_type_proto(const ::onnx::TypeProto& type);
+
+// True when `proto` looks like a real TensorProto (valid data type, no segment, no unknown fields, data matching
+// its dims) and not another message that happened to parse as one.
+bool tensor_proto_is_consistent(const ::onnx::TensorProto& proto);
+
+}  // namespace kiln::onnx

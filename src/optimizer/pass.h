@@ -1,0 +1,35 @@
+// Graph passes: Pass::run(Graph&, PassContext&) -> changed. The pass manager runs them to a fixed point, in
+// the order of the level the session asked for, and verifies the graph after each pass in debug builds.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "kiln/session.h"
+
+namespace kiln::opt {
+
+struct PassContext {
+    int threads = 1;
+    int64_t rewrites = 0;       // rewrites done so far (all passes)
+    int64_t max_rewrites = -1;  // KILN_OPT_MAX_REWRITES: stop after this many (bisecting a wrong rewrite)
+    bool may_rewrite() const { return max_rewrites < 0 || rewrites < max_rewrites; }
+};
+
+class Pass {
+public:
+    virtual ~Pass() = default;
+    virtual const char* name() const = 0;
+    virtual bool run(ir::Graph& graph, PassContext& ctx) = 0;
+};
+
+std::unique_ptr<Pass> make_constant_folding();
+std::unique_ptr<Pass> make_dead_node_elimination();
+std::unique_ptr<Pass> make_fuse_conv_batch_norm();
+
+// Runs the passes of `level` over `graph` (subgraphs included). Errors name the pass.
+void optimize(ir::Graph& graph, GraphOptimizationLevel level, int threads);
+
+}  // namespace kiln::opt

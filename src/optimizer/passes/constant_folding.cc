@@ -1,0 +1,70 @@
+// Evaluates nodes whose inputs are all constants, once, at session creation.
+#include <unordered_set>
+
+#include "optimizer/pass.h"
+#include "providers/cpu/evaluate.h"
+
+namespace kiln::opt {
+namespace {
+
+// Folded outputs larger than this stay computed at run time (ConstantOfShape/Expand/Tile can blow up a model).
+constexpr size_t kMaxFoldedBytes = 64 << 20;
+
+bool foldable(const ir::Node& node) {
+    if (node.op == OpKind::Unknown || node.outputs.empty()) return false;
+    for (const ir::Attribute* a : {node.find_attribute("then_branch"), node.find_attribute("body")}) {
+        if (a) return false;
+    }
+    for (const ir::Value* in : node.inputs) {
+        if (in && (!in->constant || in->is_graph_input)) return false;
+    }
+    for (const ir::Value* out : node.outputs) {
+        if (out && out->is_graph_output) return false;
+    }
+    return true;
+}
+
+class ConstantFolding : public Pass {
+public:
+    const char* name() const override { return "ConstantFolding"; }
+
+    bool run(ir::Graph& graph, PassContext& ctx) override {
+        bool changed = false;
+        std::unordered_set<const ir::Node*> folded;
+        for (ir::Node* node : graph.topological_order()) {
+            if (!foldable(*node) || !ctx.may_rewrite()) continue;
+            std::vector<const Tensor*> inputs;
+            for (const ir::Value* in : node->inputs) inputs.push_back(in ? &*in->constant : nullptr);
+            std::vector<Tensor> outputs;
+            try {
+                outputs = cpu::evaluate_node(*node, inputs, ctx.threads);
+            } catch (const Error& e) {
+                if (e.code() == ErrorCode::NotImplemented) continue;  // left for run time (and its error)
+                throw;
+            }
+            size_t bytes = 0;
+            for (auto& t : outputs) bytes += t.byte_size();
+            if (bytes > kMaxFoldedBytes) continue;
+            for (size_t i = 0; i < outputs.size(); ++i) {
+                if (ir::Value* v = node->outputs[i]) {
+                    v->type = cpu::info_of(outputs[i]);
+                    v->constant = std::move(outputs[i]);
+                }
+            }
+            folded.insert(node);
+            ctx.rewrites += 1;
+            changed = true;
+        }
+        if (changed) {
+            graph.remove_nodes_if([&](const ir::Node& n) { return folded.count(&n) != 0; });
+            graph.prune_values();
+        }
+        return changed;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_constant_folding() { return std::make_unique<ConstantFolding>(); }
+
+}  // namespace kiln::opt
