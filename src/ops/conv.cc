@@ -16,8 +16,8 @@ std::vector<int64_t> kernel_extent(const ir::Node& node, const SymbolicShape& w,
                    " dims but the input has ", spatial, " spatial dims");
         for (size_t i = 0; i < spatial; ++i) {
             if (known(w, i + 2))
-                KILN_CHECK(w[i + 2].value == k[i], InvalidModel, node.describe(), ": kernel_shape ",
-                           shape_to_string(k), " does not match weight shape ", symbolic_shape_to_string(w));
+                KILN_CHECK(w[i + 2].value == k[i], InvalidModel, node.describe(), ": kernel_shape ", shape_to_string(k),
+                           " does not match weight shape ", symbolic_shape_to_string(w));
         }
         return k;
     }
@@ -77,8 +77,8 @@ void infer_Conv(InferContext& ctx) {
     Dim out_channels = transpose ? (known(ws, 1) ? Dim(ws[1].value * group) : Dim()) : ws[0];
     if (b && b->has_rank() && out_channels.known()) {
         KILN_CHECK(b->shape->size() == 1 && (!(*b->shape)[0].known() || (*b->shape)[0].value == out_channels.value),
-                   InvalidArgument, node.describe(), ": bias B ", symbolic_shape_to_string(b->shape),
-                   " must be [", out_channels.value, "]");
+                   InvalidArgument, node.describe(), ": bias B ", symbolic_shape_to_string(b->shape), " must be [",
+                   out_channels.value, "]");
     }
 
     SymbolicShape out(rank);
@@ -110,8 +110,8 @@ void infer_Conv(InferContext& ctx) {
         KILN_CHECK(output_shape.empty() || output_shape.size() == spatial, InvalidModel, node.describe(),
                    ": output_shape has ", output_shape.size(), " entries, expected ", spatial);
         for (size_t d = 0; d < spatial; ++d) {
-            int64_t o = resolve_transpose_dim(node, win, d, xs[d + 2].known() ? xs[d + 2].value : -1,
-                                              output_padding[d], output_shape.empty() ? -1 : output_shape[d]);
+            int64_t o = resolve_transpose_dim(node, win, d, xs[d + 2].known() ? xs[d + 2].value : -1, output_padding[d],
+                                              output_shape.empty() ? -1 : output_shape[d]);
             if (o >= 0) out[d + 2] = o;
         }
     }

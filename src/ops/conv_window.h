@@ -86,7 +86,8 @@ inline int64_t resolve_window_dim(const ir::Node& node, Window& w, size_t d, int
         case AutoPad::Valid:
             w.pads[d] = w.pads[d + n] = 0;
             break;
-        case AutoPad::NotSet: break;
+        case AutoPad::NotSet:
+            break;
     }
     int64_t span = in + w.pads[d] + w.pads[d + n] - ek;
     KILN_CHECK(span >= 0, InvalidArgument, node.describe(), ": kernel extent ", ek, " (kernel ", w.kernel[d],

@@ -46,8 +46,8 @@ void infer_gemm(InferContext& ctx) {
             const Dim& od = (*y.shape)[2 - cs.size() + i];
             if (cs[i].known() && od.known())
                 KILN_CHECK(cs[i].value == 1 || cs[i].value == od.value, InvalidArgument, node.describe(), ": C ",
-                           symbolic_shape_to_string(c->shape), " cannot be broadcast to [M, N] = ",
-                           symbolic_shape_to_string(y.shape));
+                           symbolic_shape_to_string(c->shape),
+                           " cannot be broadcast to [M, N] = ", symbolic_shape_to_string(y.shape));
         }
     }
 }

@@ -58,10 +58,10 @@ void infer_Norm(InferContext& ctx) {
         case OpKind::Softmax:
         case OpKind::LogSoftmax:
         case OpKind::Hardmax:
-            if (x->has_rank())
-                normalize_axis(node, node.attr_int("axis", -1), static_cast<int64_t>(x->shape->size()));
+            if (x->has_rank()) normalize_axis(node, node.attr_int("axis", -1), static_cast<int64_t>(x->shape->size()));
             break;
-        default: fail(ErrorCode::Internal, node.describe(), ": not a Norm-family op");
+        default:
+            fail(ErrorCode::Internal, node.describe(), ": not a Norm-family op");
     }
 }
 

@@ -11,8 +11,8 @@ void infer_Pool(InferContext& ctx) {
     const TensorInfo* x = ctx.input(0);
     KILN_CHECK(x, InvalidModel, node.describe(), ": needs input X");
     for (size_t i = 0; i < ctx.outputs.size(); ++i) ctx.outputs[i].dtype = i == 0 ? x->dtype : DType::Int64;
-    const bool global = node.op == OpKind::GlobalAveragePool || node.op == OpKind::GlobalMaxPool ||
-                        node.op == OpKind::GlobalLpPool;
+    const bool global =
+        node.op == OpKind::GlobalAveragePool || node.op == OpKind::GlobalMaxPool || node.op == OpKind::GlobalLpPool;
     size_t rank = 0;
     if (x->has_rank()) {
         rank = x->shape->size();

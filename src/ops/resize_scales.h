@@ -42,9 +42,8 @@ inline ResizeGeometry resize_geometry(const ir::Node& node, const std::vector<in
     KILN_CHECK(scales.empty() != sizes.empty(), InvalidModel, node.describe(),
                ": exactly one of the scales and sizes inputs must be non-empty");
     const auto& given_count = scales.empty() ? sizes.size() : scales.size();
-    KILN_CHECK(given_count == axes.size(), InvalidArgument, node.describe(), ": ",
-               scales.empty() ? "sizes" : "scales", " has ", given_count, " entries but ", axes.size(),
-               " axes are resized (input rank ", rank, ")");
+    KILN_CHECK(given_count == axes.size(), InvalidArgument, node.describe(), ": ", scales.empty() ? "sizes" : "scales",
+               " has ", given_count, " entries but ", axes.size(), " axes are resized (input rank ", rank, ")");
     if (!scales.empty()) {
         for (size_t i = 0; i < axes.size(); ++i) {
             KILN_CHECK(scales[i] > 0, InvalidArgument, node.describe(), ": scales must be positive, got ", scales[i]);

@@ -57,6 +57,11 @@ class GraphBuilder:
         self.nodes.append(helper.make_node(op, inputs, outputs, name=base, **attrs))
         return outputs if n_outputs > 1 else outputs[0]
 
+    def rename_last_output(self, name: str) -> str:
+        """Gives the last node's output a graph-output name."""
+        self.nodes[-1].output[0] = name
+        return name
+
     def model(self, name: str, inputs, outputs, opset: int) -> onnx.ModelProto:
         graph = helper.make_graph(self.nodes, name, inputs, outputs, self.initializers)
         opsets = [helper.make_opsetid("", opset)]
@@ -112,11 +117,10 @@ def _resnet(name: str, stages: list[tuple[int, int, int]], opset: int, seed: int
         x = g.node("Flatten", [x], axis=1)
     w = g.normal("fc_w", (1000, c), math.sqrt(1.0 / c))
     b = g.normal("fc_b", (1000,), 0.01)
-    logits = g.node("Gemm", [x, w, b], transB=1)
-    g.nodes[-1].output[0] = "logits"
+    g.node("Gemm", [x, w, b], transB=1)
+    g.rename_last_output("logits")
     inputs = [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, 224, 224])]
     outputs = [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 1000])]
-    del logits
     return g.model(name, inputs, outputs, opset)
 
 
@@ -205,15 +209,14 @@ def bert_encoder(decomposed: bool = False, layers: int = 2, opset: int = 17) -> 
         x = g.node("Add", [x, _attention(g, _layer_norm(g, x, decomposed))])
         h = _gelu_erf(g, _linear(g, _layer_norm(g, x, decomposed), HIDDEN, FFN))
         x = g.node("Add", [x, _linear(g, h, FFN, HIDDEN)])
-    hidden = _layer_norm(g, x, decomposed)
-    g.nodes[-1].output[0] = "last_hidden_state"
-    del hidden
+    _layer_norm(g, x, decomposed)
+    g.rename_last_output("last_hidden_state")
     first = g.node("Gather", ["last_hidden_state", g.const("zero_idx", np.array(0, np.int64))], axis=1)  # [1, HIDDEN]
     pooled = g.node(
         "Gemm", [first, g.normal("pool_w", (HIDDEN, HIDDEN), 0.05), g.normal("pool_b", (HIDDEN,), 0.02)], transB=1
     )
     g.node("Tanh", [pooled])
-    g.nodes[-1].output[0] = "pooler_output"
+    g.rename_last_output("pooler_output")
     inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, "seq"])]
     outputs = [
         helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [1, "seq", HIDDEN]),

@@ -44,7 +44,8 @@ def ocr_det_logits_model() -> onnx.ModelProto:
     model = onnx.load(os.path.join(RAPIDOCR_MODELS, "ch_PP-OCRv4_det_infer.onnx"))
     (sigmoid,) = [n for n in model.graph.node if n.op_type == "Sigmoid"]
     model.graph.node.append(onnx.helper.make_node("Identity", [sigmoid.input[0]], ["det_logits"], name="det_logits"))
-    model.graph.output.append(onnx.helper.make_tensor_value_info("det_logits", onnx.TensorProto.FLOAT, ["N", 1, "H", "W"]))
+    logits = onnx.helper.make_tensor_value_info("det_logits", onnx.TensorProto.FLOAT, ["N", 1, "H", "W"])
+    model.graph.output.append(logits)
     onnx.checker.check_model(model)
     return model
 

@@ -111,7 +111,8 @@ TEST(ConvTest, AutoPadSameUpperMatchesExplicitPads) {
     p.pl = 0;
     p.pr = 1;
     Tensor x = random_tensor({1, 4, 7, 6}, 4), w = random_tensor({6, 4, 3, 3}, 5);
-    auto out = test::OpCase("Conv").input(x).input(w).attr_string("auto_pad", "SAME_UPPER").attr_ints("strides", {2, 2}).run();
+    auto out =
+        test::OpCase("Conv").input(x).input(w).attr_string("auto_pad", "SAME_UPPER").attr_ints("strides", {2, 2}).run();
     expect_near(out[0], naive_conv(p, x, w, nullptr));
 }
 
@@ -173,10 +174,24 @@ TEST(ConvTransposeTest, StridedOneDimensional) {
 TEST(ConvTransposeTest, IsTheAdjointOfConv) {
     // <conv(x, w), y> == <x, conv_transpose(y, w)> for stride 2, pads 1, group 2.
     Tensor x = random_tensor({1, 4, 7, 7}, 7), w = random_tensor({6, 2, 3, 3}, 8);
-    auto cy = test::OpCase("Conv").input(x).input(w).attr_ints("strides", {2, 2}).attr_ints("pads", {1, 1, 1, 1}).attr_int("group", 2).run()[0];
+    auto cy = test::OpCase("Conv")
+                  .input(x)
+                  .input(w)
+                  .attr_ints("strides", {2, 2})
+                  .attr_ints("pads", {1, 1, 1, 1})
+                  .attr_int("group", 2)
+                  .run()[0];
     Tensor y = random_tensor(cy.shape(), 9);
     // ConvTranspose weight is [C_in(of the transpose) = 6, C_out/group = 2, k, k]: the same tensor.
-    auto tx = test::OpCase("ConvTranspose").input(y).input(w).attr_ints("strides", {2, 2}).attr_ints("pads", {1, 1, 1, 1}).attr_int("group", 2).attr_ints("output_shape", {7, 7}).threads(2).run()[0];
+    auto tx = test::OpCase("ConvTranspose")
+                  .input(y)
+                  .input(w)
+                  .attr_ints("strides", {2, 2})
+                  .attr_ints("pads", {1, 1, 1, 1})
+                  .attr_int("group", 2)
+                  .attr_ints("output_shape", {7, 7})
+                  .threads(2)
+                  .run()[0];
     ASSERT_EQ(tx.shape(), x.shape());
     double lhs = 0, rhs = 0;
     for (int64_t i = 0; i < y.element_count(); ++i) lhs += double(cy.data<float>()[i]) * y.data<float>()[i];

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "onnx/onnx-data.pb.h"
+#include "support/expect_error.h"
 #include "support/model_builder.h"
 
 namespace kiln::test {
@@ -19,19 +20,6 @@ namespace fs = std::filesystem;
 
 fs::path source_root() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
 fs::path site_packages() { return source_root() / ".venv/lib/python3.11/site-packages"; }
-
-// Runs `f`, expects kiln::Error with `code` and a message containing every one of `needles`.
-void expect_error(const std::function<void()>& f, ErrorCode code, const std::vector<std::string>& needles) {
-    try {
-        f();
-    } catch (const Error& e) {
-        EXPECT_EQ(error_code_name(e.code()), std::string(error_code_name(code))) << e.what();
-        for (const auto& n : needles)
-            EXPECT_NE(std::string(e.what()).find(n), std::string::npos) << "'" << n << "' not in: " << e.what();
-        return;
-    }
-    ADD_FAILURE() << "no kiln::Error thrown";
-}
 
 ir::Model load(const ModelBuilder& b, const std::string& base_dir = "") {
     std::string bytes = b.bytes();

@@ -130,7 +130,12 @@ TEST(GemmTest, WithoutC) {
 }
 
 TEST(GemmTest, BadCShapeIsAnError) {
-    EXPECT_THROW(test::OpCase("Gemm").input(random_tensor({2, 3}, 1)).input(random_tensor({3, 4}, 2)).input(random_tensor({3}, 3)).run(), Error);
+    EXPECT_THROW(test::OpCase("Gemm")
+                     .input(random_tensor({2, 3}, 1))
+                     .input(random_tensor({3, 4}, 2))
+                     .input(random_tensor({3}, 3))
+                     .run(),
+                 Error);
 }
 
 }  // namespace

@@ -40,33 +40,61 @@ TEST(PoolTest, MaxPoolWithIndices) {
 
 TEST(PoolTest, MaxPoolCeilModeAndDilation) {
     // 5x5, kernel 2, stride 2, ceil_mode: ceil((5 - 2) / 2) + 1 = 3 per dim; last window holds only column 4.
-    auto out = test::OpCase("MaxPool").input(arange({1, 1, 5, 5})).attr_ints("kernel_shape", {2, 2}).attr_ints("strides", {2, 2}).attr_int("ceil_mode", 1).run();
+    auto out = test::OpCase("MaxPool")
+                   .input(arange({1, 1, 5, 5}))
+                   .attr_ints("kernel_shape", {2, 2})
+                   .attr_ints("strides", {2, 2})
+                   .attr_int("ceil_mode", 1)
+                   .run();
     ASSERT_EQ(out[0].shape(), (Shape{1, 1, 3, 3}));
     expect_values(out[0], {6, 8, 9, 16, 18, 19, 21, 23, 24});
     // dilation 2, kernel 2 over 4x4: x[:, :, [0,2]][..., [0,2]].max() etc -> [[10, 11], [14, 15]]
-    auto d = test::OpCase("MaxPool").input(arange({1, 1, 4, 4})).attr_ints("kernel_shape", {2, 2}).attr_ints("dilations", {2, 2}).run();
+    auto d = test::OpCase("MaxPool")
+                 .input(arange({1, 1, 4, 4}))
+                 .attr_ints("kernel_shape", {2, 2})
+                 .attr_ints("dilations", {2, 2})
+                 .run();
     expect_values(d[0], {10, 11, 14, 15});
 }
 
 TEST(PoolTest, AveragePoolPadding) {
     // x = np.arange(9).reshape(3, 3), kernel 2, stride 2, pads 1: windows rows/cols {-1,0} and {1,2}.
     // count_include_pad=1: [0/4, (1+2)/4, (3+6)/4, (4+5+7+8)/4]; =0: [0/1, 3/2, 9/2, 24/4]
-    auto inc = test::OpCase("AveragePool").input(arange({1, 1, 3, 3})).attr_ints("kernel_shape", {2, 2}).attr_ints("strides", {2, 2}).attr_ints("pads", {1, 1, 1, 1}).attr_int("count_include_pad", 1).run();
+    auto inc = test::OpCase("AveragePool")
+                   .input(arange({1, 1, 3, 3}))
+                   .attr_ints("kernel_shape", {2, 2})
+                   .attr_ints("strides", {2, 2})
+                   .attr_ints("pads", {1, 1, 1, 1})
+                   .attr_int("count_include_pad", 1)
+                   .run();
     expect_values(inc[0], {0, 0.75f, 2.25f, 6});
-    auto exc = test::OpCase("AveragePool").input(arange({1, 1, 3, 3})).attr_ints("kernel_shape", {2, 2}).attr_ints("strides", {2, 2}).attr_ints("pads", {1, 1, 1, 1}).run();
+    auto exc = test::OpCase("AveragePool")
+                   .input(arange({1, 1, 3, 3}))
+                   .attr_ints("kernel_shape", {2, 2})
+                   .attr_ints("strides", {2, 2})
+                   .attr_ints("pads", {1, 1, 1, 1})
+                   .run();
     expect_values(exc[0], {0, 1.5f, 4.5f, 6});
 }
 
 TEST(PoolTest, SameUpperOneDimensional) {
     // x = [0, 1, 2, 3, 4], kernel 2, stride 1, SAME_UPPER (pad end 1): mean of [0,1],[1,2],[2,3],[3,4],[4]
-    auto out = test::OpCase("AveragePool").input(arange({1, 1, 5})).attr_ints("kernel_shape", {2}).attr_string("auto_pad", "SAME_UPPER").run();
+    auto out = test::OpCase("AveragePool")
+                   .input(arange({1, 1, 5}))
+                   .attr_ints("kernel_shape", {2})
+                   .attr_string("auto_pad", "SAME_UPPER")
+                   .run();
     ASSERT_EQ(out[0].shape(), (Shape{1, 1, 5}));
     expect_values(out[0], {0.5f, 1.5f, 2.5f, 3.5f, 4});
 }
 
 TEST(PoolTest, LpPool) {
     // p=2 over [3, 4]: sqrt(9 + 16) = 5
-    auto out = test::OpCase("LpPool").input(Tensor::from_vector<float>(DType::Float, {1, 1, 2}, {3, 4})).attr_ints("kernel_shape", {2}).attr_int("p", 2).run();
+    auto out = test::OpCase("LpPool")
+                   .input(Tensor::from_vector<float>(DType::Float, {1, 1, 2}, {3, 4}))
+                   .attr_ints("kernel_shape", {2})
+                   .attr_int("p", 2)
+                   .run();
     expect_values(out[0], {5});
 }
 
@@ -76,7 +104,8 @@ TEST(PoolTest, GlobalPools) {
     ASSERT_EQ(avg[0].shape(), (Shape{1, 2, 1, 1}));
     expect_values(avg[0], {1.5f, 5.5f});
     expect_values(test::OpCase("GlobalMaxPool").input(arange({1, 2, 2, 2})).run()[0], {3, 7});
-    expect_values(test::OpCase("GlobalLpPool").input(arange({1, 2, 2, 2})).run()[0], {std::sqrt(14.f), std::sqrt(126.f)});
+    expect_values(test::OpCase("GlobalLpPool").input(arange({1, 2, 2, 2})).run()[0],
+                  {std::sqrt(14.f), std::sqrt(126.f)});
 }
 
 TEST(PoolTest, KernelLargerThanInputIsAnError) {

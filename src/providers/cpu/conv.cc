@@ -16,8 +16,8 @@ namespace kiln::cpu {
 namespace {
 
 void check_dtype(const ir::Node& node, DType t) {
-    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16,
-               NotImplemented, node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
+    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16, NotImplemented,
+               node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
 }
 
 // Fills the 3-D-padded geometry from N-D shapes and a resolved window.
@@ -72,7 +72,7 @@ void depthwise_plane(const ConvGeometry& g, const float* x, const float* w, floa
 }
 
 class ConvKernel : public Kernel {
-public:
+  public:
     explicit ConvKernel(const ir::Node& node) : group_(node.attr_int("group", 1)) {}
 
     void run(KernelContext& ctx) const override {
@@ -125,8 +125,8 @@ public:
             if (!pointwise) {
                 float* buf = thread_scratch(0, kdim * out_size);
                 parallel_for(
-                    kdim, inner_threads,
-                    [&](int64_t r0, int64_t r1) { im2col(g, xg, r0, r1, buf + r0 * out_size); }, out_size);
+                    kdim, inner_threads, [&](int64_t r0, int64_t r1) { im2col(g, xg, r0, r1, buf + r0 * out_size); },
+                    out_size);
                 col = buf;
             }
             sgemm(false, false, mg, out_size, kdim, 1.f, wg, kdim, col, out_size, 0.f, yg, out_size, inner_threads);
@@ -152,12 +152,12 @@ public:
         y.finish();
     }
 
-private:
+  private:
     int64_t group_;
 };
 
 class ConvTransposeKernel : public Kernel {
-public:
+  public:
     explicit ConvTransposeKernel(const ir::Node& node) : group_(node.attr_int("group", 1)) {}
 
     void run(KernelContext& ctx) const override {
@@ -214,7 +214,7 @@ public:
         y.finish();
     }
 
-private:
+  private:
     int64_t group_;
 };
 

@@ -13,12 +13,14 @@ namespace kiln::cpu {
 
 // A float view of a tensor: the data itself for float32, else a converted copy.
 class FloatView {
-public:
+  public:
     explicit FloatView(const Tensor* t) {
         if (!t) return;
         int64_t n = t->element_count();
         switch (t->dtype()) {
-            case DType::Float: ptr_ = t->data<float>(); return;
+            case DType::Float:
+                ptr_ = t->data<float>();
+                return;
             case DType::Double:
                 copy_.resize(n);
                 for (int64_t i = 0; i < n; ++i) copy_[i] = static_cast<float>(t->data<double>()[i]);
@@ -39,20 +41,21 @@ public:
                 copy_.resize(n);
                 for (int64_t i = 0; i < n; ++i) copy_[i] = t->data<uint8_t>()[i];
                 break;
-            default: fail(ErrorCode::Internal, "FloatView: unsupported dtype ", dtype_name(t->dtype()));
+            default:
+                fail(ErrorCode::Internal, "FloatView: unsupported dtype ", dtype_name(t->dtype()));
         }
         ptr_ = copy_.data();
     }
     const float* data() const { return ptr_; }
 
-private:
+  private:
     const float* ptr_ = nullptr;
     std::vector<float> copy_;
 };
 
 // The output as float: writes straight into a float32 tensor, else into a buffer converted back by finish().
 class FloatOut {
-public:
+  public:
     explicit FloatOut(Tensor& t) : t_(t) {
         if (t.dtype() == DType::Float) {
             ptr_ = t.data<float>();
@@ -65,7 +68,8 @@ public:
     void finish() {
         int64_t n = t_.element_count();
         switch (t_.dtype()) {
-            case DType::Float: break;
+            case DType::Float:
+                break;
             case DType::Double:
                 for (int64_t i = 0; i < n; ++i) t_.data<double>()[i] = copy_[i];
                 break;
@@ -81,11 +85,12 @@ public:
             case DType::UInt8:
                 for (int64_t i = 0; i < n; ++i) t_.data<uint8_t>()[i] = static_cast<uint8_t>(copy_[i]);
                 break;
-            default: fail(ErrorCode::Internal, "FloatOut: unsupported dtype ", dtype_name(t_.dtype()));
+            default:
+                fail(ErrorCode::Internal, "FloatOut: unsupported dtype ", dtype_name(t_.dtype()));
         }
     }
 
-private:
+  private:
     Tensor& t_;
     float* ptr_ = nullptr;
     std::vector<float> copy_;

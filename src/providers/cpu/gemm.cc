@@ -27,8 +27,8 @@ void single_threaded(Fn fn) {
 
 }  // namespace
 
-void sgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+void sgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                  const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         for (int64_t i = 0; i < m; ++i)

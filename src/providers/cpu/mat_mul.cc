@@ -131,8 +131,7 @@ void matmul_generic(const MatMulPlan& p, const T* a, const T* b, T* c, int threa
                     dgemm_serial(false, false, p.m, p.n, p.k, 1.0, a + p.a_index[i] * a_size, p.k,
                                  b + p.b_index[i] * b_size, p.n, 0.0, c + i * c_size, p.n);
                 } else {
-                    naive_matmul(p.m, p.n, p.k, a + p.a_index[i] * a_size, b + p.b_index[i] * b_size,
-                                 c + i * c_size);
+                    naive_matmul(p.m, p.n, p.k, a + p.a_index[i] * a_size, b + p.b_index[i] * b_size, c + i * c_size);
                 }
             }
         },
@@ -140,7 +139,7 @@ void matmul_generic(const MatMulPlan& p, const T* a, const T* b, T* c, int threa
 }
 
 class MatMulKernel : public Kernel {
-public:
+  public:
     explicit MatMulKernel(const ir::Node& node) {}
     void run(KernelContext& ctx) const override {
         const Tensor& a = *ctx.input(0);
@@ -153,7 +152,9 @@ public:
             return;
         }
         switch (a.dtype()) {
-            case DType::Float: matmul_float(p, a.data<float>(), b.data<float>(), y.data<float>(), ctx.threads); break;
+            case DType::Float:
+                matmul_float(p, a.data<float>(), b.data<float>(), y.data<float>(), ctx.threads);
+                break;
             case DType::Double:
                 matmul_generic(p, a.data<double>(), b.data<double>(), y.data<double>(), ctx.threads);
                 break;
@@ -196,7 +197,7 @@ void fill_bias(const T* c, const Shape& cs, float beta, int64_t m, int64_t n, T*
 }
 
 class GemmKernel : public Kernel {
-public:
+  public:
     explicit GemmKernel(const ir::Node& node)
         : trans_a_(node.attr_int("transA", 0) != 0),
           trans_b_(node.attr_int("transB", 0) != 0),
@@ -222,8 +223,8 @@ public:
             case DType::BFloat16: {
                 std::vector<float> af = to_float(a), bf = to_float(b), cf, yf(y.element_count());
                 if (bias) cf = to_float(*c);
-                run_float(af.data(), bf.data(), bias ? cf.data() : nullptr, bias ? c->shape() : Shape{}, yf.data(),
-                          m, n, k, lda, ldb, ctx.threads);
+                run_float(af.data(), bf.data(), bias ? cf.data() : nullptr, bias ? c->shape() : Shape{}, yf.data(), m,
+                          n, k, lda, ldb, ctx.threads);
                 from_float(yf, y);
                 break;
             }
@@ -240,7 +241,7 @@ public:
         }
     }
 
-private:
+  private:
     void run_float(const float* a, const float* b, const float* c, const Shape& cs, float* y, int64_t m, int64_t n,
                    int64_t k, int64_t lda, int64_t ldb, int threads) const {
         if (c) fill_bias(c, cs, beta_, m, n, y);

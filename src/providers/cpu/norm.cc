@@ -15,8 +15,8 @@ namespace kiln::cpu {
 namespace {
 
 void check_dtype(const ir::Node& node, DType t) {
-    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16,
-               NotImplemented, node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
+    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16, NotImplemented,
+               node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
 }
 
 // `t` (broadcastable, numpy rules) expanded to the trailing shape `target`.
@@ -46,7 +46,7 @@ std::vector<float> expand_to(const float* data, const Shape& shape, const Shape&
 }
 
 class BatchNormKernel : public Kernel {
-public:
+  public:
     explicit BatchNormKernel(const ir::Node& node) : epsilon_(node.attr_float("epsilon", 1e-5f)) {
         bool training = node.attr_int("training_mode", 0) != 0;
         size_t extra = 0;
@@ -83,7 +83,7 @@ public:
         y.finish();
     }
 
-private:
+  private:
     float epsilon_;
 };
 
@@ -115,8 +115,7 @@ void normalize_rows(const float* x, float* y, int64_t rows, int64_t size, float 
                     float a = inv * scale[ch], b = bias ? bias[ch] : 0.f;
                     for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * a + b;
                 } else {
-                    for (int64_t i = 0; i < size; ++i)
-                        yr[i] = (xr[i] - m) * inv * scale[i] + (bias ? bias[i] : 0.f);
+                    for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * inv * scale[i] + (bias ? bias[i] : 0.f);
                 }
             }
         },
@@ -124,7 +123,7 @@ void normalize_rows(const float* x, float* y, int64_t rows, int64_t size, float 
 }
 
 class InstanceNormKernel : public Kernel {
-public:
+  public:
     explicit InstanceNormKernel(const ir::Node& node) : epsilon_(node.attr_float("epsilon", 1e-5f)) {}
 
     void run(KernelContext& ctx) const override {
@@ -140,12 +139,12 @@ public:
         y.finish();
     }
 
-private:
+  private:
     float epsilon_;
 };
 
 class LayerNormKernel : public Kernel {
-public:
+  public:
     explicit LayerNormKernel(const ir::Node& node)
         : axis_(node.attr_int("axis", -1)), epsilon_(node.attr_float("epsilon", 1e-5f)) {}
 
@@ -173,8 +172,12 @@ public:
             Tensor* t = ctx.output(o);
             if (!t) continue;
             switch (t->dtype()) {
-                case DType::Float: std::copy(stats[o - 1]->begin(), stats[o - 1]->end(), t->data<float>()); break;
-                case DType::Double: std::copy(stats[o - 1]->begin(), stats[o - 1]->end(), t->data<double>()); break;
+                case DType::Float:
+                    std::copy(stats[o - 1]->begin(), stats[o - 1]->end(), t->data<float>());
+                    break;
+                case DType::Double:
+                    std::copy(stats[o - 1]->begin(), stats[o - 1]->end(), t->data<double>());
+                    break;
                 case DType::Float16:
                     for (int64_t i = 0; i < rows; ++i) t->data<uint16_t>()[i] = float_to_half((*stats[o - 1])[i]);
                     break;
@@ -188,15 +191,16 @@ public:
         }
     }
 
-private:
+  private:
     int64_t axis_;
     float epsilon_;
 };
 
 // Softmax, LogSoftmax, Hardmax and LpNormalization: one reduction along `axis` per (outer, inner) position.
 class AxisKernel : public Kernel {
-public:
-    explicit AxisKernel(const ir::Node& node) : op_(node.op), axis_(node.attr_int("axis", -1)), p_(node.attr_int("p", 2)) {
+  public:
+    explicit AxisKernel(const ir::Node& node)
+        : op_(node.op), axis_(node.attr_int("axis", -1)), p_(node.attr_int("p", 2)) {
         if (op_ == OpKind::LpNormalization)
             KILN_CHECK(p_ == 1 || p_ == 2, InvalidModel, node.describe(), ": p must be 1 or 2, got ", p_);
     }
@@ -210,9 +214,9 @@ public:
         if (xt.element_count() == 0) return;
         if (xs.empty()) {  // scalar: a single element along the (virtual) axis
             float v = x.data()[0];
-            y.data()[0] = op_ == OpKind::LogSoftmax ? 0.f
+            y.data()[0] = op_ == OpKind::LogSoftmax        ? 0.f
                           : op_ == OpKind::LpNormalization ? (v == 0.f ? 0.f : v / std::fabs(v))
-                                                            : 1.f;
+                                                           : 1.f;
             y.finish();
             return;
         }
@@ -234,7 +238,7 @@ public:
         y.finish();
     }
 
-private:
+  private:
     void reduce_one(const float* x, float* y, int64_t n, int64_t stride) const {
         switch (op_) {
             case OpKind::Softmax:
@@ -286,10 +290,14 @@ private:
 
 std::unique_ptr<Kernel> create_Norm(const ir::Node& node) {
     switch (node.op) {
-        case OpKind::BatchNormalization: return std::make_unique<BatchNormKernel>(node);
-        case OpKind::InstanceNormalization: return std::make_unique<InstanceNormKernel>(node);
-        case OpKind::LayerNormalization: return std::make_unique<LayerNormKernel>(node);
-        default: return std::make_unique<AxisKernel>(node);
+        case OpKind::BatchNormalization:
+            return std::make_unique<BatchNormKernel>(node);
+        case OpKind::InstanceNormalization:
+            return std::make_unique<InstanceNormKernel>(node);
+        case OpKind::LayerNormalization:
+            return std::make_unique<LayerNormKernel>(node);
+        default:
+            return std::make_unique<AxisKernel>(node);
     }
 }
 

@@ -20,22 +20,24 @@ enum class PoolKind { Max, Average, Lp };
 PoolKind pool_kind(OpKind op) {
     switch (op) {
         case OpKind::MaxPool:
-        case OpKind::GlobalMaxPool: return PoolKind::Max;
+        case OpKind::GlobalMaxPool:
+            return PoolKind::Max;
         case OpKind::AveragePool:
-        case OpKind::GlobalAveragePool: return PoolKind::Average;
-        default: return PoolKind::Lp;
+        case OpKind::GlobalAveragePool:
+            return PoolKind::Average;
+        default:
+            return PoolKind::Lp;
     }
 }
 
 void check_dtype(const ir::Node& node, DType t, PoolKind kind) {
     bool ok = t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16 ||
               (kind == PoolKind::Max && (t == DType::Int8 || t == DType::UInt8));
-    KILN_CHECK(ok, NotImplemented, node.describe(), ": ", node.op_type, " on ", dtype_name(t),
-               " is not implemented");
+    KILN_CHECK(ok, NotImplemented, node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
 }
 
 class GlobalPoolKernel : public Kernel {
-public:
+  public:
     explicit GlobalPoolKernel(const ir::Node& node) : kind_(pool_kind(node.op)), p_(node.attr_int("p", 2)) {}
 
     void run(KernelContext& ctx) const override {
@@ -71,13 +73,13 @@ public:
         y.finish();
     }
 
-private:
+  private:
     PoolKind kind_;
     int64_t p_;
 };
 
 class PoolKernel : public Kernel {
-public:
+  public:
     explicit PoolKernel(const ir::Node& node)
         : kind_(pool_kind(node.op)),
           p_(node.attr_int("p", 2)),
@@ -185,7 +187,7 @@ public:
         y.finish();
     }
 
-private:
+  private:
     PoolKind kind_;
     int64_t p_;
     bool count_include_pad_;
@@ -198,8 +200,10 @@ std::unique_ptr<Kernel> create_Pool(const ir::Node& node) {
     switch (node.op) {
         case OpKind::GlobalAveragePool:
         case OpKind::GlobalMaxPool:
-        case OpKind::GlobalLpPool: return std::make_unique<GlobalPoolKernel>(node);
-        default: break;
+        case OpKind::GlobalLpPool:
+            return std::make_unique<GlobalPoolKernel>(node);
+        default:
+            break;
     }
     if (node.op == OpKind::AveragePool || node.op == OpKind::LpPool) {
         KILN_CHECK(node.outputs.size() <= 1, InvalidModel, node.describe(), ": has ", node.outputs.size(),

@@ -22,9 +22,9 @@ enum class NearestMode { RoundPreferFloor, RoundPreferCeil, Floor, Ceil };
 
 // The taps of one output coordinate along one axis; `extrapolate`: the output is extrapolation_value.
 struct AxisTable {
-    int64_t taps = 1;              // taps per output coordinate
-    std::vector<int64_t> index;    // out * taps input indices (clamped into range)
-    std::vector<float> weight;     // out * taps weights
+    int64_t taps = 1;               // taps per output coordinate
+    std::vector<int64_t> index;     // out * taps input indices (clamped into range)
+    std::vector<float> weight;      // out * taps weights
     std::vector<char> extrapolate;  // per output coordinate
 };
 
@@ -36,7 +36,7 @@ double cubic_weight(double x, double a) {
 }
 
 class ResizeKernel : public Kernel {
-public:
+  public:
     explicit ResizeKernel(const ir::Node& node)
         : cubic_a_(node.attr_float("cubic_coeff_a", -0.75f)),
           exclude_outside_(node.attr_int("exclude_outside", 0) != 0),
@@ -140,21 +140,25 @@ public:
         y.finish();
     }
 
-private:
+  private:
     double source_coordinate(int64_t x, int64_t in, int64_t out, double scale, double rs, double re,
                              bool* extrapolate) const {
         double out_f = scale * static_cast<double>(in);
         double xd = static_cast<double>(x);
         switch (coord_) {
-            case Coord::HalfPixel: return (xd + 0.5) / scale - 0.5;
+            case Coord::HalfPixel:
+                return (xd + 0.5) / scale - 0.5;
             case Coord::HalfPixelSymmetric: {
                 double adjustment = static_cast<double>(out) / out_f;
                 double center = static_cast<double>(in) / 2;
                 return center * (1 - adjustment) + (xd + 0.5) / scale - 0.5;
             }
-            case Coord::PytorchHalfPixel: return out > 1 ? (xd + 0.5) / scale - 0.5 : -0.5;
-            case Coord::AlignCorners: return out_f == 1.0 ? 0.0 : xd * static_cast<double>(in - 1) / (out_f - 1);
-            case Coord::Asymmetric: return xd / scale;
+            case Coord::PytorchHalfPixel:
+                return out > 1 ? (xd + 0.5) / scale - 0.5 : -0.5;
+            case Coord::AlignCorners:
+                return out_f == 1.0 ? 0.0 : xd * static_cast<double>(in - 1) / (out_f - 1);
+            case Coord::Asymmetric:
+                return xd / scale;
             case Coord::TfCropAndResize: {
                 double r = out_f == 1.0 ? (re - rs) * static_cast<double>(in - 1) / 2
                                         : xd * (re - rs) * static_cast<double>(in - 1) / (out_f - 1);
@@ -201,10 +205,18 @@ private:
                 if (r > 0) {
                     bool up = false;
                     switch (nearest_) {
-                        case NearestMode::RoundPreferFloor: up = r > 0.5; break;
-                        case NearestMode::RoundPreferCeil: up = r >= 0.5; break;
-                        case NearestMode::Floor: up = false; break;
-                        case NearestMode::Ceil: up = true; break;
+                        case NearestMode::RoundPreferFloor:
+                            up = r > 0.5;
+                            break;
+                        case NearestMode::RoundPreferCeil:
+                            up = r >= 0.5;
+                            break;
+                        case NearestMode::Floor:
+                            up = false;
+                            break;
+                        case NearestMode::Ceil:
+                            up = true;
+                            break;
                     }
                     i = base + (up ? 1 : 0);
                 }
