@@ -22,8 +22,12 @@ int64_t shape_element_count(const Shape& shape) {
 
 std::string shape_to_string(const Shape& shape) {
     std::string s = "[";
-    for (size_t i = 0; i < shape.size(); ++i) s += (i ? "," : "") + std::to_string(shape[i]);
-    return s + "]";
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (i) s += ',';
+        s += std::to_string(shape[i]);
+    }
+    s += ']';
+    return s;
 }
 
 namespace {
