@@ -22,11 +22,11 @@ enum class ErrorCode {
 const char* error_code_name(ErrorCode code);
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorCode code, const std::string& message) : std::runtime_error(message), code_(code) {}
     ErrorCode code() const { return code_; }
 
-private:
+  private:
     ErrorCode code_;
 };
 
@@ -46,7 +46,7 @@ template <typename... Args>
 }  // namespace kiln
 
 // Throws kiln::Error(code, message...) when cond is false.
-#define KILN_CHECK(cond, code, ...)                        \
-    do {                                                   \
+#define KILN_CHECK(cond, code, ...)                                      \
+    do {                                                                 \
         if (!(cond)) ::kiln::fail(::kiln::ErrorCode::code, __VA_ARGS__); \
     } while (0)

@@ -25,7 +25,7 @@ struct ProviderEntry {
 };
 
 class SessionOptions {
-public:
+  public:
     // Providers in priority order; the CPU provider is always implicitly last.
     SessionOptions& append_provider(std::string name, ProviderOptions options = {});
     SessionOptions& add_config_entry(std::string key, std::string value);
@@ -50,7 +50,7 @@ struct NodeAssignment {
 };
 
 class Session {
-public:
+  public:
     explicit Session(const std::string& model_path, const SessionOptions& options = {});
     // From bytes in memory (CreateSessionFromArray). External data, if any, is resolved against `base_dir`.
     Session(const void* model_data, size_t size, const SessionOptions& options = {}, const std::string& base_dir = "");
@@ -64,11 +64,12 @@ public:
     const SessionOptions& options() const;
 
     // Runs the model. `output_names` empty: all outputs in graph order. Thread-safe.
-    std::vector<Tensor> run(const std::vector<NamedTensor>& feeds, const std::vector<std::string>& output_names = {}) const;
+    std::vector<Tensor> run(const std::vector<NamedTensor>& feeds,
+                            const std::vector<std::string>& output_names = {}) const;
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 

@@ -19,7 +19,7 @@ int64_t shape_element_count(const Shape& shape);
 std::string shape_to_string(const Shape& shape);
 
 class Tensor {
-public:
+  public:
     Tensor() = default;
     // Allocates owned storage (64-byte aligned, zero-filled). String tensors hold empty std::strings.
     Tensor(DType dtype, Shape shape);
@@ -57,7 +57,7 @@ public:
     // True when the data is owned by this tensor family (not borrowed from the caller).
     bool owns_data() const { return keeper_ != nullptr; }
 
-private:
+  private:
     DType dtype_ = DType::Undefined;
     Shape shape_;
     int64_t count_ = 0;

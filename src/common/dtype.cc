@@ -12,13 +12,12 @@ struct DTypeTraits {
 
 // Indexed by the ONNX TensorProto.DataType value.
 constexpr DTypeTraits kTraits[kDTypeCount] = {
-    {"undefined", 0},      {"float", 32},          {"uint8", 8},          {"int8", 8},
-    {"uint16", 16},        {"int16", 16},          {"int32", 32},         {"int64", 64},
-    {"string", 0},         {"bool", 8},            {"float16", 16},       {"double", 64},
-    {"uint32", 32},        {"uint64", 64},         {"complex64", 64},     {"complex128", 128},
-    {"bfloat16", 16},      {"float8e4m3fn", 8},    {"float8e4m3fnuz", 8}, {"float8e5m2", 8},
-    {"float8e5m2fnuz", 8}, {"uint4", 4},           {"int4", 4},           {"float4e2m1", 4},
-    {"float8e8m0", 8},     {"uint2", 2},           {"int2", 2},
+    {"undefined", 0},      {"float", 32},    {"uint8", 8},        {"int8", 8},           {"uint16", 16},
+    {"int16", 16},         {"int32", 32},    {"int64", 64},       {"string", 0},         {"bool", 8},
+    {"float16", 16},       {"double", 64},   {"uint32", 32},      {"uint64", 64},        {"complex64", 64},
+    {"complex128", 128},   {"bfloat16", 16}, {"float8e4m3fn", 8}, {"float8e4m3fnuz", 8}, {"float8e5m2", 8},
+    {"float8e5m2fnuz", 8}, {"uint4", 4},     {"int4", 4},         {"float4e2m1", 4},     {"float8e8m0", 8},
+    {"uint2", 2},          {"int2", 2},
 };
 
 }  // namespace
@@ -43,9 +42,18 @@ bool dtype_is_float(DType t) {
 
 bool dtype_is_integer(DType t) {
     switch (t) {
-        case DType::UInt8: case DType::Int8: case DType::UInt16: case DType::Int16: case DType::Int32:
-        case DType::Int64: case DType::UInt32: case DType::UInt64: case DType::UInt4: case DType::Int4:
-        case DType::UInt2: case DType::Int2:
+        case DType::UInt8:
+        case DType::Int8:
+        case DType::UInt16:
+        case DType::Int16:
+        case DType::Int32:
+        case DType::Int64:
+        case DType::UInt32:
+        case DType::UInt64:
+        case DType::UInt4:
+        case DType::Int4:
+        case DType::UInt2:
+        case DType::Int2:
             return true;
         default:
             return false;

@@ -6,17 +6,28 @@ namespace kiln::ir {
 
 const char* attribute_kind_name(Attribute::Kind kind) {
     switch (kind) {
-        case Attribute::Kind::Float: return "float";
-        case Attribute::Kind::Int: return "int";
-        case Attribute::Kind::String: return "string";
-        case Attribute::Kind::Tensor: return "tensor";
-        case Attribute::Kind::Graph: return "graph";
-        case Attribute::Kind::Floats: return "floats";
-        case Attribute::Kind::Ints: return "ints";
-        case Attribute::Kind::Strings: return "strings";
-        case Attribute::Kind::Tensors: return "tensors";
-        case Attribute::Kind::Graphs: return "graphs";
-        case Attribute::Kind::TypeInfo: return "type_proto";
+        case Attribute::Kind::Float:
+            return "float";
+        case Attribute::Kind::Int:
+            return "int";
+        case Attribute::Kind::String:
+            return "string";
+        case Attribute::Kind::Tensor:
+            return "tensor";
+        case Attribute::Kind::Graph:
+            return "graph";
+        case Attribute::Kind::Floats:
+            return "floats";
+        case Attribute::Kind::Ints:
+            return "ints";
+        case Attribute::Kind::Strings:
+            return "strings";
+        case Attribute::Kind::Tensors:
+            return "tensors";
+        case Attribute::Kind::Graphs:
+            return "graphs";
+        case Attribute::Kind::TypeInfo:
+            return "type_proto";
     }
     return "unknown";
 }
@@ -166,8 +177,8 @@ std::vector<Node*> Graph::topological_order() const {
                 ++count;
                 consumers[v].push_back(node.get());
             } else if (v && v->producer == node.get()) {
-                fail(ErrorCode::InvalidModel, "graph '", name, "': ", node->describe(),
-                     " consumes its own output '", v->name, "' (cycle)");
+                fail(ErrorCode::InvalidModel, "graph '", name, "': ", node->describe(), " consumes its own output '",
+                     v->name, "' (cycle)");
             }
         }
         pending[node.get()] = count;

@@ -22,7 +22,7 @@ class Node;
 struct Value {
     std::string name;
     TensorInfo type;
-    Node* producer = nullptr;       // null for graph inputs, initializers and outer-scope values
+    Node* producer = nullptr;  // null for graph inputs, initializers and outer-scope values
     int producer_output = -1;
     std::optional<Tensor> constant;  // initializer data (or folded constant)
     bool is_graph_input = false;     // a graph input (may also have a constant: an overridable initializer)
@@ -30,13 +30,13 @@ struct Value {
 };
 
 class Node {
-public:
+  public:
     std::string name;
     std::string op_type;  // as in the model, before normalisation ("Conv")
     std::string domain;   // "" for ai.onnx
     int opset = 0;        // the opset version of the domain the model imports
     OpKind op = OpKind::Unknown;
-    std::vector<Value*> inputs;  // null entries for omitted optional inputs
+    std::vector<Value*> inputs;   // null entries for omitted optional inputs
     std::vector<Value*> outputs;  // null entries for omitted optional outputs
     AttributeMap attributes;
 
@@ -59,7 +59,7 @@ public:
 };
 
 class Graph {
-public:
+  public:
     Graph() = default;
     explicit Graph(const Graph* outer) : outer_(outer) {}
     Graph(const Graph&) = delete;
@@ -96,7 +96,7 @@ public:
     // InvalidModel naming the culprit.
     void verify() const;
 
-private:
+  private:
     const Graph* outer_ = nullptr;
     std::vector<std::unique_ptr<Node>> nodes_;
     std::unordered_map<std::string, std::unique_ptr<Value>> values_;

@@ -54,8 +54,8 @@ Shape broadcast_static(const ir::Node& node, const std::vector<const Shape*>& sh
                 o = d;
                 continue;
             }
-            KILN_CHECK(d == o, InvalidArgument, node.describe(), ": shapes cannot be broadcast (dim ", offset + i,
-                       ": ", o, " vs ", d, ")");
+            KILN_CHECK(d == o, InvalidArgument, node.describe(), ": shapes cannot be broadcast (dim ", offset + i, ": ",
+                       o, " vs ", d, ")");
         }
     }
     return out;
@@ -68,16 +68,35 @@ std::vector<int64_t> tensor_to_int64s(const Tensor& t) {
         for (int64_t i = 0; i < n; ++i) out[i] = static_cast<int64_t>(p[i]);
     };
     switch (t.dtype()) {
-        case DType::Int64: copy(t.data<int64_t>()); break;
-        case DType::Int32: copy(t.data<int32_t>()); break;
-        case DType::Int16: copy(t.data<int16_t>()); break;
-        case DType::Int8: copy(t.data<int8_t>()); break;
-        case DType::UInt64: copy(t.data<uint64_t>()); break;
-        case DType::UInt32: copy(t.data<uint32_t>()); break;
-        case DType::UInt16: copy(t.data<uint16_t>()); break;
-        case DType::UInt8: copy(t.data<uint8_t>()); break;
-        case DType::Bool: copy(t.data<uint8_t>()); break;
-        default: fail(ErrorCode::InvalidArgument, "expected an integer tensor, got ", dtype_name(t.dtype()));
+        case DType::Int64:
+            copy(t.data<int64_t>());
+            break;
+        case DType::Int32:
+            copy(t.data<int32_t>());
+            break;
+        case DType::Int16:
+            copy(t.data<int16_t>());
+            break;
+        case DType::Int8:
+            copy(t.data<int8_t>());
+            break;
+        case DType::UInt64:
+            copy(t.data<uint64_t>());
+            break;
+        case DType::UInt32:
+            copy(t.data<uint32_t>());
+            break;
+        case DType::UInt16:
+            copy(t.data<uint16_t>());
+            break;
+        case DType::UInt8:
+            copy(t.data<uint8_t>());
+            break;
+        case DType::Bool:
+            copy(t.data<uint8_t>());
+            break;
+        default:
+            fail(ErrorCode::InvalidArgument, "expected an integer tensor, got ", dtype_name(t.dtype()));
     }
     return out;
 }

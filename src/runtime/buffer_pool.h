@@ -13,7 +13,7 @@
 namespace kiln::rt {
 
 class BufferPool {
-public:
+  public:
     // A tensor of `dtype`/`shape` on a recycled or new 64-byte aligned buffer; contents are unspecified.
     Tensor allocate(DType dtype, const Shape& shape);
     // Takes back the buffer of a tensor that allocate() produced and clears the tensor. Tensors from elsewhere
@@ -22,13 +22,13 @@ public:
 
     size_t bytes_allocated() const { return bytes_allocated_; }
 
-private:
+  private:
     struct Buffer {
         size_t capacity = 0;
         std::shared_ptr<void> memory;
     };
-    std::multimap<size_t, std::shared_ptr<void>> free_;     // capacity -> idle buffer
-    std::unordered_map<const void*, Buffer> in_use_;         // data pointer -> buffer handed out
+    std::multimap<size_t, std::shared_ptr<void>> free_;  // capacity -> idle buffer
+    std::unordered_map<const void*, Buffer> in_use_;     // data pointer -> buffer handed out
     size_t bytes_allocated_ = 0;
 };
 

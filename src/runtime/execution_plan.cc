@@ -92,8 +92,8 @@ std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vec
                 continue;
             }
             const TensorInfo& info = ictx.outputs[i];
-            KILN_CHECK(info.is_static(), Internal, node.describe(), ": output shape not derived: ",
-                       symbolic_shape_to_string(info.shape));
+            KILN_CHECK(info.is_static(), Internal, node.describe(),
+                       ": output shape not derived: ", symbolic_shape_to_string(info.shape));
             slots[s] = pool.allocate(info.dtype, info.static_shape());
             kctx.outputs.push_back(&slots[s]);
         }

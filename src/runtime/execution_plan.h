@@ -20,7 +20,7 @@ struct Step {
 };
 
 class ExecutionPlan {
-public:
+  public:
     // Builds kernels for every node of `graph` (which must outlive the plan). NotImplemented naming the node
     // when no provider can run it.
     ExecutionPlan(const ir::Graph& graph, int threads);
@@ -31,11 +31,11 @@ public:
     // A slot vector with every constant in place, to be filled with feeds.
     std::vector<Tensor> initial_slots() const { return constants_; }
 
-private:
+  private:
     std::vector<Step> steps_;
     std::vector<Tensor> constants_;  // by slot; empty where not constant
     std::vector<const ir::Value*> values_;
-    std::vector<bool> keep_;         // graph outputs and constants: never released
+    std::vector<bool> keep_;  // graph outputs and constants: never released
     int threads_ = 1;
 };
 

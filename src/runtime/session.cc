@@ -1,10 +1,9 @@
-#include "kiln/kiln.h"
-
 #include <algorithm>
 #include <unordered_map>
 
 #include "common/parallel.h"
 #include "ir/graph.h"
+#include "kiln/kiln.h"
 #include "onnx/loader.h"
 #include "ops/op_def.h"
 #include "optimizer/pass.h"
@@ -34,9 +33,9 @@ struct Session::Impl {
     std::vector<ValueInfo> inputs, outputs;
     std::vector<NodeAssignment> assignments;
     std::unique_ptr<rt::ExecutionPlan> plan;
-    std::unordered_map<std::string, int> feed_slot;   // graph input name -> slot
-    std::unordered_map<std::string, int> fetch_slot;  // graph output name -> slot
-    std::vector<std::string> required_inputs;         // inputs without an initializer
+    std::unordered_map<std::string, int> feed_slot;        // graph input name -> slot
+    std::unordered_map<std::string, int> fetch_slot;       // graph output name -> slot
+    std::vector<std::string> required_inputs;              // inputs without an initializer
     std::unordered_map<std::string, TensorInfo> declared;  // graph input name -> declared type
 
     void build();
@@ -122,9 +121,9 @@ void check_feed(const std::string& name, const Tensor& t, const TensorInfo& decl
     KILN_CHECK(t.rank() == want.size(), InvalidArgument, "input '", name, "': expected rank ", want.size(), " ",
                symbolic_shape_to_string(declared.shape), ", got rank ", t.rank(), " ", shape_to_string(t.shape()));
     for (size_t i = 0; i < want.size(); ++i) {
-        KILN_CHECK(!want[i].known() || want[i].value == t.shape()[i], InvalidArgument, "input '", name,
-                   "': dimension ", i, " must be ", want[i].value, " ", symbolic_shape_to_string(declared.shape),
-                   ", got ", shape_to_string(t.shape()));
+        KILN_CHECK(!want[i].known() || want[i].value == t.shape()[i], InvalidArgument, "input '", name, "': dimension ",
+                   i, " must be ", want[i].value, " ", symbolic_shape_to_string(declared.shape), ", got ",
+                   shape_to_string(t.shape()));
     }
 }
 
@@ -136,7 +135,8 @@ std::string join_names(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::vector<Tensor> Session::run(const std::vector<NamedTensor>& feeds, const std::vector<std::string>& output_names) const {
+std::vector<Tensor> Session::run(const std::vector<NamedTensor>& feeds,
+                                 const std::vector<std::string>& output_names) const {
     const Impl& impl = *impl_;
     std::vector<Tensor> slots = impl.plan->initial_slots();
     std::vector<std::string> fed;
@@ -156,7 +156,8 @@ std::vector<Tensor> Session::run(const std::vector<NamedTensor>& feeds, const st
     for (const std::string& name : impl.required_inputs) {
         if (std::find(fed.begin(), fed.end(), name) == fed.end()) missing.push_back(name);
     }
-    KILN_CHECK(missing.empty(), InvalidArgument, "required inputs (", join_names(missing), ") are missing from the feeds");
+    KILN_CHECK(missing.empty(), InvalidArgument, "required inputs (", join_names(missing),
+               ") are missing from the feeds");
     // Overridable initializers that were not fed keep their value.
     for (const ir::Value* v : impl.model.graph->inputs()) {
         int s = impl.feed_slot.at(v->name);

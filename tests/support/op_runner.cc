@@ -24,13 +24,13 @@ OpCase& OpCase::missing_input() {
     return *this;
 }
 
-#define KILN_OPCASE_ATTR(fn, kind_name, field, type)          \
-    OpCase& OpCase::fn(const std::string& key, type v) {      \
-        ir::Attribute a;                                      \
-        a.kind = ir::Attribute::Kind::kind_name;              \
-        a.field = std::move(v);                               \
-        node_->attributes[key] = std::move(a);                \
-        return *this;                                         \
+#define KILN_OPCASE_ATTR(fn, kind_name, field, type)     \
+    OpCase& OpCase::fn(const std::string& key, type v) { \
+        ir::Attribute a;                                 \
+        a.kind = ir::Attribute::Kind::kind_name;         \
+        a.field = std::move(v);                          \
+        node_->attributes[key] = std::move(a);           \
+        return *this;                                    \
     }
 KILN_OPCASE_ATTR(attr_int, Int, i, int64_t)
 KILN_OPCASE_ATTR(attr_float, Float, f, float)
@@ -80,8 +80,8 @@ std::vector<Tensor> OpCase::run() {
     std::vector<Tensor> outs;
     for (int i = 0; i < output_count_; ++i) {
         const TensorInfo& info = ictx.outputs[i];
-        KILN_CHECK(info.is_static(), Internal, node.describe(), ": output ", i, " shape not inferred: ",
-                   symbolic_shape_to_string(info.shape));
+        KILN_CHECK(info.is_static(), Internal, node.describe(), ": output ", i,
+                   " shape not inferred: ", symbolic_shape_to_string(info.shape));
         outs.emplace_back(info.dtype, info.static_shape());
     }
     auto kernel = cpu::create_kernel(node);

@@ -11,7 +11,7 @@
 namespace kiln::test {
 
 class OpCase {
-public:
+  public:
     explicit OpCase(const std::string& op_type);
     OpCase& input(Tensor t);
     OpCase& missing_input();  // an omitted optional input
@@ -26,7 +26,7 @@ public:
     // Runs and returns the outputs; throws kiln::Error like the runtime would.
     std::vector<Tensor> run();
 
-private:
+  private:
     ir::Graph graph_;
     std::unique_ptr<ir::Node> node_;
     std::vector<Tensor> inputs_;

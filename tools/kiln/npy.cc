@@ -84,8 +84,8 @@ void write_npy(const std::string& path, const Tensor& t) {
     for (int64_t d : t.shape()) dims += std::to_string(d) + ",";
     if (t.rank() > 1) dims.pop_back();
     std::string prefix = dtype_bits(t.dtype()) > 8 ? "<" : "|";
-    std::string header = "{'descr': '" + prefix + descr_of(t.dtype()) + "', 'fortran_order': False, 'shape': (" +
-                         dims + "), }";
+    std::string header =
+        "{'descr': '" + prefix + descr_of(t.dtype()) + "', 'fortran_order': False, 'shape': (" + dims + "), }";
     size_t total = 10 + header.size() + 1;
     header.append((64 - total % 64) % 64, ' ');
     header.push_back('\n');

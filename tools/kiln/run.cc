@@ -25,7 +25,8 @@ struct RunFlags {
 
 std::pair<std::string, std::string> split_assignment(const std::string& flag, const std::string& text) {
     auto eq = text.find('=');
-    if (eq == std::string::npos || eq == 0) throw UsageError("flag '" + flag + "' expects NAME=VALUE, got '" + text + "'");
+    if (eq == std::string::npos || eq == 0)
+        throw UsageError("flag '" + flag + "' expects NAME=VALUE, got '" + text + "'");
     return {text.substr(0, eq), text.substr(eq + 1)};
 }
 
@@ -66,16 +67,35 @@ Tensor random_tensor(DType dtype, const Shape& shape, std::mt19937_64& rng) {
         for (int64_t i = 0; i < n; ++i) p[i] = gen();
     };
     switch (dtype) {
-        case DType::Float: fill(t.data<float>(), [&] { return real(rng); }); break;
-        case DType::Double: fill(t.data<double>(), [&] { return double(real(rng)); }); break;
-        case DType::Float16: fill(t.data<uint16_t>(), [&] { return float_to_half(real(rng)); }); break;
-        case DType::BFloat16: fill(t.data<uint16_t>(), [&] { return float_to_bf16(real(rng)); }); break;
-        case DType::Int64: fill(t.data<int64_t>(), [&] { return int64_t(small(rng)); }); break;
-        case DType::Int32: fill(t.data<int32_t>(), [&] { return int32_t(small(rng)); }); break;
-        case DType::Int8: fill(t.data<int8_t>(), [&] { return int8_t(small(rng)); }); break;
-        case DType::UInt8: fill(t.data<uint8_t>(), [&] { return uint8_t(small(rng)); }); break;
-        case DType::Bool: fill(t.data<uint8_t>(), [&] { return uint8_t(small(rng) & 1); }); break;
-        default: fail(ErrorCode::InvalidArgument, "cannot generate random ", dtype_name(dtype), " data; pass --input");
+        case DType::Float:
+            fill(t.data<float>(), [&] { return real(rng); });
+            break;
+        case DType::Double:
+            fill(t.data<double>(), [&] { return double(real(rng)); });
+            break;
+        case DType::Float16:
+            fill(t.data<uint16_t>(), [&] { return float_to_half(real(rng)); });
+            break;
+        case DType::BFloat16:
+            fill(t.data<uint16_t>(), [&] { return float_to_bf16(real(rng)); });
+            break;
+        case DType::Int64:
+            fill(t.data<int64_t>(), [&] { return int64_t(small(rng)); });
+            break;
+        case DType::Int32:
+            fill(t.data<int32_t>(), [&] { return int32_t(small(rng)); });
+            break;
+        case DType::Int8:
+            fill(t.data<int8_t>(), [&] { return int8_t(small(rng)); });
+            break;
+        case DType::UInt8:
+            fill(t.data<uint8_t>(), [&] { return uint8_t(small(rng)); });
+            break;
+        case DType::Bool:
+            fill(t.data<uint8_t>(), [&] { return uint8_t(small(rng) & 1); });
+            break;
+        default:
+            fail(ErrorCode::InvalidArgument, "cannot generate random ", dtype_name(dtype), " data; pass --input");
     }
     return t;
 }
@@ -98,19 +118,45 @@ std::vector<double> values_as_doubles(const Tensor& t) {
     std::vector<double> v(t.element_count());
     for (int64_t i = 0; i < t.element_count(); ++i) {
         switch (t.dtype()) {
-            case DType::Float: v[i] = t.data<float>()[i]; break;
-            case DType::Double: v[i] = t.data<double>()[i]; break;
-            case DType::Float16: v[i] = half_to_float(t.data<uint16_t>()[i]); break;
-            case DType::BFloat16: v[i] = bf16_to_float(t.data<uint16_t>()[i]); break;
-            case DType::Int64: v[i] = double(t.data<int64_t>()[i]); break;
-            case DType::Int32: v[i] = t.data<int32_t>()[i]; break;
-            case DType::Int16: v[i] = t.data<int16_t>()[i]; break;
-            case DType::Int8: v[i] = t.data<int8_t>()[i]; break;
-            case DType::UInt8: case DType::Bool: v[i] = t.data<uint8_t>()[i]; break;
-            case DType::UInt16: v[i] = t.data<uint16_t>()[i]; break;
-            case DType::UInt32: v[i] = t.data<uint32_t>()[i]; break;
-            case DType::UInt64: v[i] = double(t.data<uint64_t>()[i]); break;
-            default: return {};
+            case DType::Float:
+                v[i] = t.data<float>()[i];
+                break;
+            case DType::Double:
+                v[i] = t.data<double>()[i];
+                break;
+            case DType::Float16:
+                v[i] = half_to_float(t.data<uint16_t>()[i]);
+                break;
+            case DType::BFloat16:
+                v[i] = bf16_to_float(t.data<uint16_t>()[i]);
+                break;
+            case DType::Int64:
+                v[i] = double(t.data<int64_t>()[i]);
+                break;
+            case DType::Int32:
+                v[i] = t.data<int32_t>()[i];
+                break;
+            case DType::Int16:
+                v[i] = t.data<int16_t>()[i];
+                break;
+            case DType::Int8:
+                v[i] = t.data<int8_t>()[i];
+                break;
+            case DType::UInt8:
+            case DType::Bool:
+                v[i] = t.data<uint8_t>()[i];
+                break;
+            case DType::UInt16:
+                v[i] = t.data<uint16_t>()[i];
+                break;
+            case DType::UInt32:
+                v[i] = t.data<uint32_t>()[i];
+                break;
+            case DType::UInt64:
+                v[i] = double(t.data<uint64_t>()[i]);
+                break;
+            default:
+                return {};
         }
     }
     return v;

@@ -25,7 +25,7 @@ bool foldable(const ir::Node& node) {
 }
 
 class ConstantFolding : public Pass {
-public:
+  public:
     const char* name() const override { return "ConstantFolding"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {

@@ -7,7 +7,7 @@ namespace kiln::opt {
 namespace {
 
 class DeadNodeElimination : public Pass {
-public:
+  public:
     const char* name() const override { return "DeadNodeElimination"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {

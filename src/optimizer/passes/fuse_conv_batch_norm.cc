@@ -68,7 +68,7 @@ bool fuse(ir::Graph& graph, ir::Node& bn) {
 }
 
 class FuseConvBatchNorm : public Pass {
-public:
+  public:
     const char* name() const override { return "FuseConvBatchNorm"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {

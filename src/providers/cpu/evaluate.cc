@@ -5,9 +5,7 @@
 
 namespace kiln::cpu {
 
-TensorInfo info_of(const Tensor& t) {
-    return TensorInfo{t.dtype(), SymbolicShape(t.shape().begin(), t.shape().end())};
-}
+TensorInfo info_of(const Tensor& t) { return TensorInfo{t.dtype(), SymbolicShape(t.shape().begin(), t.shape().end())}; }
 
 std::vector<Tensor> evaluate_node(const ir::Node& node, const std::vector<const Tensor*>& inputs, int threads) {
     std::vector<TensorInfo> infos(inputs.size());

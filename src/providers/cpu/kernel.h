@@ -23,7 +23,7 @@ struct KernelContext {
 };
 
 class Kernel {
-public:
+  public:
     virtual ~Kernel() = default;
     // Runs on concrete inputs. Throws kiln::Error naming the node on data it cannot handle (checked up front,
     // not inside hot loops).
