@@ -1,5 +1,6 @@
 #include "ir/graph.h"
 
+#include <algorithm>
 #include <unordered_set>
 
 namespace kiln::ir {
@@ -150,6 +151,41 @@ void collect_used_values(const Graph& graph, std::unordered_set<const Value*>& u
 
 }  // namespace
 
+namespace {
+
+bool owns(const Graph& graph, const Value* v) {
+    auto it = graph.values().find(v->name);
+    return it != graph.values().end() && it->second.get() == v;
+}
+
+// Adds to `out` what `graph`'s nodes read that `graph` does not own, recursing into nested subgraphs.
+void collect_outer_reads(const Graph& graph, std::vector<Value*>& out) {
+    auto add = [&](Value* v) {
+        if (v && !owns(graph, v) && std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+    };
+    for (auto& node : graph.nodes()) {
+        for (Value* v : node->inputs) add(v);
+        for (auto& [key, attr] : node->attributes) {
+            std::vector<Value*> inner;
+            if (attr.g) collect_outer_reads(*attr.g, inner);
+            for (auto& g : attr.graphs) collect_outer_reads(*g, inner);
+            for (Value* v : inner) add(v);
+        }
+    }
+    for (Value* v : graph.outputs()) add(v);
+}
+
+}  // namespace
+
+std::vector<Value*> implicit_inputs(const Node& node) {
+    std::vector<Value*> reads;
+    for (auto& [key, attr] : node.attributes) {
+        if (attr.g) collect_outer_reads(*attr.g, reads);
+        for (auto& g : attr.graphs) collect_outer_reads(*g, reads);
+    }
+    return reads;
+}
+
 void Graph::prune_values() {
     std::unordered_set<const Value*> used;
     collect_used_values(*this, used);
@@ -172,7 +208,9 @@ std::vector<Node*> Graph::topological_order() const {
     auto local = [&](const Node* producer) { return producer && pending.count(producer); };
     for (auto& node : nodes_) {
         int count = 0;
-        for (const Value* v : node->inputs) {
+        std::vector<Value*> reads(node->inputs.begin(), node->inputs.end());
+        for (Value* v : implicit_inputs(*node)) reads.push_back(v);
+        for (const Value* v : reads) {
             if (v && local(v->producer) && v->producer != node.get()) {
                 ++count;
                 consumers[v].push_back(node.get());

@@ -115,6 +115,10 @@ void Graph::remove_nodes_if(Pred dead) {
     relink();
 }
 
+// Values of enclosing graphs that `node`'s subgraphs (and theirs, recursively) read: the node's implicit inputs.
+// Empty for nodes without graph attributes.
+std::vector<Value*> implicit_inputs(const Node& node);
+
 struct Model {
     int64_t ir_version = 0;
     std::map<std::string, int64_t> opsets;  // domain ("" = ai.onnx) -> version

@@ -1,6 +1,6 @@
 #include "runtime/execution_plan.h"
 
-#include <unordered_map>
+#include <algorithm>
 
 #include "ops/op_def.h"
 #include "providers/cpu/evaluate.h"
@@ -14,34 +14,75 @@ std::string unsupported_node_message(const ir::Node& node) {
                node.domain.empty() ? "ai.onnx" : node.domain, "' is not supported");
 }
 
+bool is_control_flow(OpKind op) { return op == OpKind::If || op == OpKind::Loop || op == OpKind::Scan; }
+
+bool owned_by(const ir::Graph& graph, const ir::Value* v) {
+    auto it = graph.values().find(v->name);
+    return it != graph.values().end() && it->second.get() == v;
+}
+
+// The subgraphs of a control-flow node, in the order run_control_step expects.
+std::vector<const ir::Graph*> subgraphs_of(const ir::Node& node) {
+    std::vector<const ir::Graph*> graphs;
+    for (const char* key : {"then_branch", "else_branch", "body"}) {
+        const ir::Attribute* a = node.find_attribute(key);
+        if (!a) continue;
+        KILN_CHECK(a->g, InvalidModel, node.describe(), ": attribute '", key, "' must be a graph");
+        graphs.push_back(a->g.get());
+    }
+    return graphs;
+}
+
 }  // namespace
 
-ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : threads_(threads) {
-    std::unordered_map<const ir::Value*, int> slots;
-    auto slot = [&](const ir::Value* v) {
-        auto [it, inserted] = slots.emplace(v, static_cast<int>(values_.size()));
-        if (inserted) {
-            values_.push_back(v);
-            constants_.emplace_back(v->constant && !v->is_graph_input ? *v->constant : Tensor());
-            keep_.push_back(v->constant.has_value() || v->is_graph_output || v->is_graph_input);
-        }
-        return it->second;
-    };
-    for (const ir::Value* v : graph.inputs()) slot(v);
+int ExecutionPlan::slot(const ir::Value* v) {
+    int existing = slot_of(v);
+    if (existing >= 0) return existing;
+    int s = static_cast<int>(values_.size());
+    bool capture = !owned_by(graph_, v);
+    bool constant = v->constant && !v->is_graph_input;
+    values_.push_back(v);
+    index_.emplace(v, s);
+    constants_.emplace_back(constant && !capture ? *v->constant : Tensor());
+    keep_.push_back(constant || capture || v->is_graph_output || v->is_graph_input);
+    shared_.push_back(constant || capture || v->is_graph_input);
+    if (capture) captures_.emplace_back(v, s);
+    return s;
+}
+
+ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : graph_(graph), threads_(threads) {
+    for (const ir::Value* v : graph.inputs()) input_slots_.push_back(slot(v));
+    std::vector<std::vector<int>> reads;  // per step: every slot it reads, captures included
     for (const ir::Node* node : graph.topological_order()) {
         if (node->op == OpKind::Unknown) fail(ErrorCode::NotImplemented, unsupported_node_message(*node));
         Step step;
         step.node = node;
-        step.kernel = cpu::create_kernel(*node);
         for (const ir::Value* v : node->inputs) step.inputs.push_back(v ? slot(v) : -1);
         for (const ir::Value* v : node->outputs) step.outputs.push_back(v ? slot(v) : -1);
+        std::vector<int> step_reads = step.inputs;
+        if (is_control_flow(node->op)) {
+            for (const ir::Graph* sub : subgraphs_of(*node)) {
+                auto plan = std::make_unique<ExecutionPlan>(*sub, threads);
+                std::vector<int> slots;
+                for (const auto& [value, sub_slot] : plan->captures()) slots.push_back(slot(value));
+                step_reads.insert(step_reads.end(), slots.begin(), slots.end());
+                step.capture_slots.push_back(std::move(slots));
+                step.subplans.push_back(std::move(plan));
+            }
+        } else {
+            step.kernel = cpu::create_kernel(*node);
+        }
+        reads.push_back(std::move(step_reads));
         steps_.push_back(std::move(step));
     }
-    for (const ir::Value* v : graph.outputs()) keep_[slot(v)] = true;
+    for (const ir::Value* v : graph.outputs()) {
+        output_slots_.push_back(slot(v));
+        keep_[output_slots_.back()] = true;
+    }
     // Memory plan: each intermediate is released after its last reader.
     std::vector<int> last_reader(values_.size(), -1);
     for (size_t s = 0; s < steps_.size(); ++s) {
-        for (int in : steps_[s].inputs) {
+        for (int in : reads[s]) {
             if (in >= 0) last_reader[in] = static_cast<int>(s);
         }
     }
@@ -57,62 +98,65 @@ ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : threads_(thr
 }
 
 int ExecutionPlan::slot_of(const ir::Value* v) const {
-    for (size_t i = 0; i < values_.size(); ++i) {
-        if (values_[i] == v) return static_cast<int>(i);
+    auto it = index_.find(v);
+    return it == index_.end() ? -1 : it->second;
+}
+
+void ExecutionPlan::run_kernel_step(const Step& step, std::vector<Tensor>& slots, BufferPool& pool) const {
+    const ir::Node& node = *step.node;
+    std::vector<TensorInfo> infos(step.inputs.size());
+    std::vector<const Tensor*> inputs;
+    ops::InferContext ictx{node, {}, {}, {}};
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+        int s = step.inputs[i];
+        const Tensor* t = s >= 0 ? &slots[s] : nullptr;
+        if (t && t->empty()) {
+            fail(ErrorCode::Internal, node.describe(), ": input '", node.inputs[i]->name, "' has no value");
+        }
+        if (t) infos[i] = cpu::info_of(*t);
+        inputs.push_back(t);
+        ictx.inputs.push_back(t ? &infos[i] : nullptr);
+        ictx.values.push_back(t);
     }
-    return -1;
+    ops::infer_node(ictx);
+    cpu::KernelContext kctx{node, inputs, {}, threads_};
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+        int s = step.outputs[i];
+        if (s < 0) {
+            kctx.outputs.push_back(nullptr);
+            continue;
+        }
+        const TensorInfo& info = ictx.outputs[i];
+        KILN_CHECK(info.is_static(), Internal, node.describe(),
+                   ": output shape not derived: ", symbolic_shape_to_string(info.shape));
+        slots[s] = pool.allocate(info.dtype, info.static_shape());
+        kctx.outputs.push_back(&slots[s]);
+    }
+    step.kernel->run(kctx);
 }
 
 std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vector<int>& fetch_slots) const {
     BufferPool pool;
-    std::vector<TensorInfo> infos;
-    std::vector<const Tensor*> inputs;
     for (const Step& step : steps_) {
-        const ir::Node& node = *step.node;
-        inputs.clear();
-        infos.assign(step.inputs.size(), TensorInfo{});
-        ops::InferContext ictx{node, {}, {}, {}};
-        for (size_t i = 0; i < step.inputs.size(); ++i) {
-            int s = step.inputs[i];
-            const Tensor* t = s >= 0 ? &slots[s] : nullptr;
-            if (t && t->empty()) {
-                fail(ErrorCode::Internal, node.describe(), ": input '", node.inputs[i]->name, "' has no value");
-            }
-            if (t) infos[i] = cpu::info_of(*t);
-            inputs.push_back(t);
-            ictx.inputs.push_back(t ? &infos[i] : nullptr);
-            ictx.values.push_back(t);
-        }
-        ops::infer_node(ictx);
-        cpu::KernelContext kctx{node, inputs, {}, threads_};
-        for (size_t i = 0; i < step.outputs.size(); ++i) {
-            int s = step.outputs[i];
-            if (s < 0) {
-                kctx.outputs.push_back(nullptr);
-                continue;
-            }
-            const TensorInfo& info = ictx.outputs[i];
-            KILN_CHECK(info.is_static(), Internal, node.describe(),
-                       ": output shape not derived: ", symbolic_shape_to_string(info.shape));
-            slots[s] = pool.allocate(info.dtype, info.static_shape());
-            kctx.outputs.push_back(&slots[s]);
-        }
         try {
-            step.kernel->run(kctx);
+            if (step.kernel) {
+                run_kernel_step(step, slots, pool);
+            } else {
+                run_control_step(step, slots);
+            }
         } catch (const Error& e) {
             std::string what = e.what();
-            if (what.find(node.describe()) != std::string::npos) throw;
-            throw Error(e.code(), str(node.describe(), ": ", what));
+            if (what.find(step.node->describe()) != std::string::npos) throw;
+            throw Error(e.code(), str(step.node->describe(), ": ", what));
         }
         for (int r : step.releases) pool.release(slots[r]);
     }
     std::vector<Tensor> results;
     results.reserve(fetch_slots.size());
     for (int s : fetch_slots) {
-        // A pooled tensor keeps its buffer alive after the pool is gone. Constants and feeds are copied so that
-        // the caller never writes into the session's weights or its own inputs through an output.
-        bool shared = values_[s]->constant.has_value() || values_[s]->is_graph_input;
-        results.push_back(shared ? slots[s].clone() : slots[s]);
+        // A pooled tensor keeps its buffer alive after the pool is gone. Tensors owned elsewhere are copied so
+        // that the caller never writes into the session's weights, its own inputs or an enclosing graph's values.
+        results.push_back(shared_[s] ? slots[s].clone() : slots[s]);
     }
     return results;
 }

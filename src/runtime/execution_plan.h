@@ -1,8 +1,14 @@
-// ExecutionPlan: the optimised graph lowered to a flat list of steps over numbered value slots, with the
-// release point of every intermediate (memory plan). Immutable once built; run() is thread-safe.
+// ExecutionPlan: a graph lowered to a flat list of steps over numbered value slots, with the release point of
+// every intermediate (memory plan). Immutable once built; run() is thread-safe.
+//
+// A subgraph (If branch, Loop/Scan body) gets a plan of its own. Values it reads from enclosing graphs are its
+// captures: the enclosing plan fills their slots before each run and keeps them alive until the step that owns
+// the subgraph has finished.
 #pragma once
 
 #include <memory>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ir/graph.h"
@@ -11,12 +17,16 @@
 
 namespace kiln::rt {
 
+class ExecutionPlan;
+
 struct Step {
     const ir::Node* node = nullptr;
-    std::unique_ptr<cpu::Kernel> kernel;
-    std::vector<int> inputs;    // slot per node input, -1 when omitted
-    std::vector<int> outputs;   // slot per node output, -1 when omitted
-    std::vector<int> releases;  // slots whose last reader is this step
+    std::unique_ptr<cpu::Kernel> kernel;  // null for control flow (If/Loop/Scan), which runs `subplans`
+    std::vector<int> inputs;              // slot per node input, -1 when omitted
+    std::vector<int> outputs;             // slot per node output, -1 when omitted
+    std::vector<int> releases;            // slots whose last reader is this step
+    std::vector<std::unique_ptr<ExecutionPlan>> subplans;  // If: then, else; Loop/Scan: body
+    std::vector<std::vector<int>> capture_slots;           // per subplan: this plan's slot for each capture
 };
 
 class ExecutionPlan {
@@ -26,17 +36,35 @@ class ExecutionPlan {
     ExecutionPlan(const ir::Graph& graph, int threads);
 
     int slot_of(const ir::Value* v) const;
-    // Runs with `feeds` indexed by slot (empty tensors for slots not fed); returns the tensors of `fetch_slots`.
+    // Slots of the graph's inputs and outputs, in graph order.
+    const std::vector<int>& input_slots() const { return input_slots_; }
+    const std::vector<int>& output_slots() const { return output_slots_; }
+    // Values of enclosing graphs that this plan reads, with their slots here.
+    const std::vector<std::pair<const ir::Value*, int>>& captures() const { return captures_; }
+
+    // Runs with `slots` from initial_slots() filled with feeds (and captures); returns the tensors of
+    // `fetch_slots`. Tensors that the caller still owns elsewhere (constants, feeds, captures) come back copied.
     std::vector<Tensor> run(std::vector<Tensor> slots, const std::vector<int>& fetch_slots) const;
     // A slot vector with every constant in place, to be filled with feeds.
     std::vector<Tensor> initial_slots() const { return constants_; }
 
   private:
+    int slot(const ir::Value* v);
+    void run_kernel_step(const Step& step, std::vector<Tensor>& slots, class BufferPool& pool) const;
+
+    const ir::Graph& graph_;
     std::vector<Step> steps_;
     std::vector<Tensor> constants_;  // by slot; empty where not constant
     std::vector<const ir::Value*> values_;
-    std::vector<bool> keep_;  // graph outputs and constants: never released
+    std::unordered_map<const ir::Value*, int> index_;  // value -> slot
+    std::vector<bool> keep_;                           // graph inputs/outputs, constants and captures: never released
+    std::vector<bool> shared_;  // slots whose tensors belong to someone else (constants, feeds, captures)
+    std::vector<int> input_slots_, output_slots_;
+    std::vector<std::pair<const ir::Value*, int>> captures_;
     int threads_ = 1;
 };
+
+// Runs an If, Loop or Scan step: fills the step's output slots (src/runtime/control_flow.cc).
+void run_control_step(const Step& step, std::vector<Tensor>& slots);
 
 }  // namespace kiln::rt

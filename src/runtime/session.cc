@@ -82,8 +82,10 @@ void Session::Impl::build() {
     rt::infer_graph_shapes(graph);
     for (ir::Value* v : graph.outputs()) outputs.push_back({v->name, v->type});
     plan = std::make_unique<rt::ExecutionPlan>(graph, threads);
-    for (ir::Value* v : graph.inputs()) feed_slot[v->name] = plan->slot_of(v);
-    for (ir::Value* v : graph.outputs()) fetch_slot[v->name] = plan->slot_of(v);
+    for (size_t i = 0; i < graph.inputs().size(); ++i) feed_slot[graph.inputs()[i]->name] = plan->input_slots()[i];
+    for (size_t i = 0; i < graph.outputs().size(); ++i) {
+        fetch_slot[graph.outputs()[i]->name] = plan->output_slots()[i];
+    }
     for (auto& node : graph.nodes()) assignments.push_back({node->name, node->op_type, kCpuProvider, ""});
 }
 

@@ -23,6 +23,7 @@ class DeadNodeElimination : public Pass {
             for (const ir::Value* in : node->inputs) {
                 if (in) live.insert(in);
             }
+            for (const ir::Value* in : ir::implicit_inputs(*node)) live.insert(in);
         }
         if (live_nodes.size() == graph.nodes().size()) return false;
         graph.remove_nodes_if([&](const ir::Node& n) { return !live_nodes.count(&n); });

@@ -17,6 +17,7 @@ int reader_count(const ir::Graph& graph, const ir::Value* v) {
     int n = 0;
     for (auto& node : graph.nodes()) {
         for (const ir::Value* in : node->inputs) n += in == v;
+        for (const ir::Value* in : ir::implicit_inputs(*node)) n += in == v;
     }
     return n;
 }
