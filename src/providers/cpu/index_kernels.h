@@ -1,0 +1,88 @@
+// Internal to the CPU Index kernels (index*.cc): the per-group factories that create_Index dispatches to and the
+// shared helpers. Data movement is done by element size, so every fixed-width dtype works; String tensors move
+// std::string objects.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "providers/cpu/kernel.h"
+
+namespace kiln::ops {
+
+// Unique's grouping (src/ops/index_unique.cc), shared with the shape function: groups the elements of `x`
+// (axis < 0: flattened) or its slices along `axis`. first[g]: first occurrence of group g; inverse[i]: group of
+// element/slice i; counts[g]: its size. Groups ascending when `sorted`, else in order of first occurrence.
+void unique_groups(const ir::Node& node, const Tensor& x, int64_t axis, bool sorted, std::vector<int64_t>& first,
+                   std::vector<int64_t>& inverse, std::vector<int64_t>& counts);
+
+}  // namespace kiln::ops
+
+namespace kiln::cpu::index {
+
+// Carries one 16-byte element (complex128).
+struct Elem16 {
+    uint64_t lo, hi;
+};
+
+// Calls fn(T{}) with T chosen by element size (uint8_t .. uint64_t, Elem16), or std::string for String.
+// Sub-byte types: NotImplemented naming the node and dtype.
+template <typename Fn>
+void dispatch_by_size(const ir::Node& node, DType dtype, Fn&& fn) {
+    if (dtype == DType::String) {
+        fn(std::string());
+        return;
+    }
+    switch (dtype_bits(dtype)) {
+        case 8:
+            fn(uint8_t());
+            break;
+        case 16:
+            fn(uint16_t());
+            break;
+        case 32:
+            fn(uint32_t());
+            break;
+        case 64:
+            fn(uint64_t());
+            break;
+        case 128:
+            fn(Elem16());
+            break;
+        default:
+            fail(ErrorCode::NotImplemented, node.describe(), ": dtype ", dtype_name(dtype), " is not supported");
+    }
+}
+
+template <typename T>
+void copy_elements(const T* src, int64_t n, T* dst) {
+    if constexpr (std::is_trivially_copyable_v<T>) {
+        if (n > 0) std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(T));
+    } else {
+        std::copy_n(src, n, dst);
+    }
+}
+
+// Product of shape[begin, end).
+inline int64_t dims_product(const Shape& shape, size_t begin, size_t end) {
+    int64_t p = 1;
+    for (size_t i = begin; i < end && i < shape.size(); ++i) p *= shape[i];
+    return p;
+}
+
+// Index values (int32 or int64) as int64; InvalidArgument naming the node for another dtype.
+std::vector<int64_t> index_values(const ir::Node& node, const Tensor& t, const char* what);
+
+// Copies `in` into `out` (same dtype and element count).
+void copy_tensor_data(const ir::Node& node, const Tensor& in, Tensor& out);
+
+std::unique_ptr<Kernel> create_scatter(const ir::Node& node);  // ScatterElements, ScatterND, TensorScatter
+                                                               // (index_scatter.cc)
+std::unique_ptr<Kernel> create_sort(const ir::Node& node);     // TopK, Unique (index_sort.cc)
+
+}  // namespace kiln::cpu::index
