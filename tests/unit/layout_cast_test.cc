@@ -104,12 +104,62 @@ TEST(LayoutCast, CastLikeTakesTargetType) {
 TEST(LayoutCast, UnsupportedTypeIsNotImplemented) {
     Tensor x = Tensor::from_vector<float>(DType::Float, {2}, {1.5f, -2.5f});
     try {
-        cast(x, DType::Int4);
+        cast(x, DType::Complex64);
         FAIL() << "no error";
     } catch (const Error& e) {
         EXPECT_EQ(e.code(), ErrorCode::NotImplemented);
-        EXPECT_NE(std::string(e.what()).find("int4"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("complex64"), std::string::npos) << e.what();
     }
+}
+
+// Raw bytes of a (packed) tensor.
+std::vector<uint8_t> bytes(const Tensor& t) {
+    const auto* p = static_cast<const uint8_t*>(t.raw_data());
+    return std::vector<uint8_t>(p, p + t.byte_size());
+}
+
+TEST(LayoutCast, Int4AndUInt2WrapAndPackLowNibbleFirst) {
+    // ml_dtypes: np.array([-9, 8, 7, -1], np.float32).astype(int4) -> [7, -8, 7, -1]; packed low nibble first
+    Tensor f = Tensor::from_vector<float>(DType::Float, {4}, {-9.0f, 8.0f, 7.0f, -1.0f});
+    Tensor i4 = cast(f, DType::Int4);
+    EXPECT_EQ(i4.dtype(), DType::Int4);
+    EXPECT_EQ(bytes(i4), (std::vector<uint8_t>{0x87, 0xF7}));
+    EXPECT_EQ(values<int8_t>(cast(i4, DType::Int8)), (std::vector<int8_t>{7, -8, 7, -1}));
+    // np.array([-3, 2, 3], np.float32).astype(uint2) -> [1, 2, 3]: 1 | 2 << 2 | 3 << 4 = 0x39
+    Tensor g = Tensor::from_vector<float>(DType::Float, {3}, {-3.0f, 2.0f, 3.0f});
+    Tensor u2 = cast(g, DType::UInt2);
+    EXPECT_EQ(bytes(u2), (std::vector<uint8_t>{0x39}));
+    EXPECT_EQ(values<float>(cast(u2, DType::Float)), (std::vector<float>{1.0f, 2.0f, 3.0f}));
+    // int4 -> int2 keeps the low bits: [7, -8, 7, -1] -> [-1, 0, -1, -1]
+    EXPECT_EQ(values<int32_t>(cast(cast(i4, DType::Int2), DType::Int32)), (std::vector<int32_t>{-1, 0, -1, -1}));
+}
+
+TEST(LayoutCast, Float4E2M1RoundsToNearestEvenAndSaturates) {
+    // ml_dtypes: np.array([0.48, 0.25, 1.05, -3.5, -8, nan], np.float32).astype(float4_e2m1fn)
+    //   -> [0.5, 0, 1, -4, -6, -0] (bits 1, 0, 2, 0xE, 0xF, 0x8)
+    Tensor f = Tensor::from_vector<float>(DType::Float, {6}, {0.48f, 0.25f, 1.05f, -3.5f, -8.0f, NAN});
+    Tensor f4 = cast(f, DType::Float4E2M1);
+    EXPECT_EQ(bytes(f4), (std::vector<uint8_t>{0x01, 0xE2, 0x8F}));
+    EXPECT_EQ(values<float>(cast(f4, DType::Float)), (std::vector<float>{0.5f, 0.0f, 1.0f, -4.0f, -6.0f, -0.0f}));
+}
+
+TEST(LayoutCast, Float8E8M0RoundModes) {
+    // onnx.numpy_helper.to_float8e8m0(np.array([0, 0.124, 1.1, 8, 1.75], np.float32), True, mode).view(np.uint8)
+    Tensor f = Tensor::from_vector<float>(DType::Float, {5}, {0.0f, 0.124f, 1.1f, 8.0f, 1.75f});
+    auto e8 = [&](const char* mode) {
+        return bytes(OpCase("Cast")
+                         .input(f)
+                         .attr_int("to", static_cast<int64_t>(DType::Float8E8M0))
+                         .attr_string("round_mode", mode)
+                         .run()[0]);
+    };
+    EXPECT_EQ(e8("up"), (std::vector<uint8_t>{0, 124, 128, 130, 128}));
+    EXPECT_EQ(e8("down"), (std::vector<uint8_t>{0, 123, 127, 130, 127}));
+    EXPECT_EQ(e8("nearest"), (std::vector<uint8_t>{0, 124, 127, 130, 128}));
+    Tensor b = Tensor::from_vector<uint8_t>(DType::Float8E8M0, {2}, {127, 0xFF});
+    std::vector<float> back = values<float>(cast(b, DType::Float));
+    EXPECT_EQ(back[0], 1.0f);
+    EXPECT_TRUE(std::isnan(back[1]));
 }
 
 }  // namespace

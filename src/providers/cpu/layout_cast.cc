@@ -1,9 +1,12 @@
-// Cast and CastLike: every pair among float, double, float16, bfloat16, the four float8 types, int8..int64,
-// uint8..uint64, bool and string. Numbers -> string formats like numpy's astype(str) (what the ONNX reference
-// does); string -> number parses decimal and scientific notation, INF / -INF / NaN in any case.
+// Cast and CastLike: every pair among float, double, float16, bfloat16, the four float8 types, float8e8m0,
+// float4e2m1, int2/int4/int8..int64, uint2/uint4/uint8..uint64, bool and string. Numbers -> string formats like
+// numpy's astype(str) (what the ONNX reference does); string -> number parses decimal and scientific notation, INF /
+// -INF / NaN in any case.
 // Conversion rules follow the Cast spec: float -> integer truncates (wrapping like a cast through int64 when out of
-// range), integer -> narrower integer keeps the low bits, anything -> bool is "non-zero", float8 rounds to nearest
-// even and saturates (or gives NaN/Inf when saturate = 0).
+// range), integer -> narrower integer keeps the low bits (int4 / int2 included), anything -> bool is "non-zero",
+// float8 rounds to nearest even and saturates (or gives NaN/Inf when saturate = 0), float4e2m1 rounds to nearest
+// even and always saturates, float8e8m0 follows round_mode and saturate. Packed types (4 or 2 bits) are unpacked to
+// one byte per element around the conversion (encodings in quant_formats.h).
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -11,10 +14,12 @@
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "common/half.h"
 #include "common/parallel.h"
 #include "providers/cpu/layout_kernels.h"
+#include "providers/cpu/quant_formats.h"
 
 namespace kiln::cpu::layout {
 namespace {
@@ -39,83 +44,29 @@ template <DType kType>
 struct F8Type<F8<kType>> {
     static constexpr DType value = kType;
 };
-
-// ---- float8 ----------------------------------------------------------------------------------------------------
-
-struct F8Format {
-    int exp_bits, mant_bits, bias;
-    bool fnuz;     // no negative zero, no infinity, NaN = 0x80
-    bool has_inf;  // E5M2
-    double max;    // largest finite value
+struct E8M0 {
+    uint8_t bits;
+};
+// One element of a packed type (int4, uint4, int2, uint2, float4e2m1), unpacked: its raw bits in a byte.
+template <DType kType>
+struct SubByte {
+    uint8_t bits;
+};
+template <typename T>
+struct SubByteType {
+    static constexpr bool kPacked = false;
+    static constexpr DType kDType = DType::Undefined;
+};
+template <DType kType>
+struct SubByteType<SubByte<kType>> {
+    static constexpr bool kPacked = true;
+    static constexpr DType kDType = kType;
 };
 
-constexpr F8Format f8_format(DType t) {
-    switch (t) {
-        case DType::Float8E4M3FN:
-            return {4, 3, 7, false, false, 448.0};
-        case DType::Float8E4M3FNUZ:
-            return {4, 3, 8, true, false, 240.0};
-        case DType::Float8E5M2:
-            return {5, 2, 15, false, true, 57344.0};
-        default:
-            return {5, 2, 16, true, false, 57344.0};  // Float8E5M2FNUZ
-    }
-}
-
-float f8_to_float(uint8_t b, const F8Format& f) {
-    if (f.fnuz && b == 0x80) return std::numeric_limits<float>::quiet_NaN();
-    bool neg = (b & 0x80) != 0;
-    int e = (b >> f.mant_bits) & ((1 << f.exp_bits) - 1);
-    int m = b & ((1 << f.mant_bits) - 1);
-    int emax = (1 << f.exp_bits) - 1;
-    if (!f.fnuz && !f.has_inf && e == emax && m == (1 << f.mant_bits) - 1)
-        return std::numeric_limits<float>::quiet_NaN();
-    if (f.has_inf && e == emax) {
-        if (m != 0) return std::numeric_limits<float>::quiet_NaN();
-        return neg ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
-    }
-    double v = e == 0 ? std::ldexp(static_cast<double>(m), 1 - f.bias - f.mant_bits)
-                      : std::ldexp(1.0 + std::ldexp(static_cast<double>(m), -f.mant_bits), e - f.bias);
-    return static_cast<float>(neg ? -v : v);
-}
-
-// Bits (without sign) of a value already on the grid and within range.
-uint8_t encode_finite(double r, const F8Format& f);
-
-uint8_t float_to_f8(float x, const F8Format& f, bool saturate) {
-    const uint8_t nan = f.fnuz ? 0x80 : 0x7F;
-    if (std::isnan(x)) return nan;
-    bool neg = std::signbit(x);
-    uint8_t sign = (neg && !f.fnuz) ? 0x80 : 0;
-    double a = std::fabs(static_cast<double>(x));
-    auto overflow = [&]() -> uint8_t {
-        if (saturate) return (neg ? 0x80 : 0) | encode_finite(f.max, f);
-        if (f.has_inf) return sign | static_cast<uint8_t>(((1 << f.exp_bits) - 1) << f.mant_bits);
-        return f.fnuz ? nan : static_cast<uint8_t>(sign | nan);
-    };
-    if (std::isinf(a)) return overflow();
-    if (a == 0) return sign;
-    // Round to nearest even on the float8 grid (exact in double).
-    int e;
-    std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
-    int exp = std::max(e - 1, 1 - f.bias);
-    double quantum = std::ldexp(1.0, exp - f.mant_bits);
-    double r = std::nearbyint(a / quantum) * quantum;
-    if (r > f.max) return overflow();
-    if (r == 0) return f.fnuz ? 0 : sign;
-    return (neg ? 0x80 : 0) | encode_finite(r, f);
-}
-
-uint8_t encode_finite(double r, const F8Format& f) {
-    int e;
-    std::frexp(r, &e);
-    int exp = e - 1;
-    if (exp < 1 - f.bias) {  // subnormal
-        return static_cast<uint8_t>(std::ldexp(r, f.bias - 1 + f.mant_bits));
-    }
-    int mant = static_cast<int>(std::ldexp(r, f.mant_bits - exp)) - (1 << f.mant_bits);
-    return static_cast<uint8_t>(((exp + f.bias) << f.mant_bits) | mant);
-}
+struct CastOptions {
+    bool saturate = true;                  // float8 / float8e8m0 out-of-range behaviour
+    E8M0Round round_mode = E8M0Round::Up;  // float8e8m0 rounding
+};
 
 // ---- loading and storing ---------------------------------------------------------------------------------------
 
@@ -138,15 +89,39 @@ float load(F8<kType> s) {
     return f8_to_float(s.bits, f8_format(kType));
 }
 
+inline float load(E8M0 s) { return e8m0_to_float(s.bits); }
+
+template <DType kType>
+auto load(SubByte<kType> s) {
+    if constexpr (kType == DType::Float4E2M1) {
+        return f4_to_float(s.bits);
+    } else if constexpr (kType == DType::Int4 || kType == DType::Int2) {
+        return static_cast<int8_t>(sign_extend(s.bits, dtype_bits(kType)));
+    } else {
+        return s.bits;  // uint4 / uint2: the bits are the value
+    }
+}
+
 // A destination element from an arithmetic value.
 template <typename D, typename A>
-D store(A a, bool saturate) {
+D store(A a, const CastOptions& opt) {
     if constexpr (std::is_same_v<D, F16>) {
         return F16{float_to_half(static_cast<float>(a))};
     } else if constexpr (std::is_same_v<D, BF16>) {
         return BF16{float_to_bf16(static_cast<float>(a))};
     } else if constexpr (std::is_same_v<D, Bool8>) {
         return Bool8{static_cast<uint8_t>(a != 0)};
+    } else if constexpr (std::is_same_v<D, E8M0>) {
+        return E8M0{float_to_e8m0(static_cast<float>(a), opt.saturate, opt.round_mode)};
+    } else if constexpr (SubByteType<D>::kPacked) {
+        constexpr DType kType = SubByteType<D>::kDType;
+        if constexpr (kType == DType::Float4E2M1) {
+            return D{float_to_f4(static_cast<float>(a))};
+        } else {
+            // Integers keep their low bits (two's complement), floats truncate first like the other integer casts.
+            int64_t v = store<int64_t>(a, opt);
+            return D{static_cast<uint8_t>(static_cast<uint64_t>(v) & ((1u << dtype_bits(kType)) - 1))};
+        }
     } else if constexpr (std::is_floating_point_v<D>) {
         return static_cast<D>(a);
     } else if constexpr (std::is_integral_v<D>) {
@@ -166,7 +141,7 @@ D store(A a, bool saturate) {
             return static_cast<D>(a);
         }
     } else {
-        return D{float_to_f8(static_cast<float>(a), f8_format(F8Type<D>::value), saturate)};
+        return D{float_to_f8(static_cast<float>(a), f8_format(F8Type<D>::value), opt.saturate)};
     }
 }
 
@@ -234,6 +209,8 @@ std::string to_string_value(S s) {
         return shortest_float(s, 17, 16, [&](double d) { return d == s; });
     } else if constexpr (std::is_integral_v<S>) {
         return std::to_string(s);
+    } else if constexpr (SubByteType<S>::kPacked && SubByteType<S>::kDType != DType::Float4E2M1) {
+        return std::to_string(static_cast<int>(load(s)));
     } else {
         float f = load(s);
         return shortest_float(f, 9, 6, [&](double d) { return static_cast<float>(d) == f; });
@@ -241,7 +218,7 @@ std::string to_string_value(S s) {
 }
 
 template <typename D>
-D from_string(const ir::Node& node, const std::string& text, bool saturate) {
+D from_string(const ir::Node& node, const std::string& text, const CastOptions& opt) {
     const char* c = text.c_str();
     char* end = nullptr;
     if constexpr (std::is_integral_v<D>) {
@@ -257,17 +234,17 @@ D from_string(const ir::Node& node, const std::string& text, bool saturate) {
     }
     double v = std::strtod(c, &end);  // accepts INF, -inf, +Inf, NaN, 1e-5, ...
     KILN_CHECK(end != c, InvalidArgument, node.describe(), ": cannot parse '", text, "' as a number");
-    return store<D>(v, saturate);
+    return store<D>(v, opt);
 }
 
 // ---- the kernel ------------------------------------------------------------------------------------------------
 
 template <typename D, typename S>
-void convert(const S* src, D* dst, int64_t n, int threads, bool saturate) {
+void convert(const S* src, D* dst, int64_t n, int threads, const CastOptions& opt) {
     parallel_for(
         n, threads,
         [&](int64_t b, int64_t e) {
-            for (int64_t i = b; i < e; ++i) dst[i] = store<D>(load(src[i]), saturate);
+            for (int64_t i = b; i < e; ++i) dst[i] = store<D>(load(src[i]), opt);
         },
         4);
 }
@@ -330,14 +307,43 @@ void dispatch_cast_type(const ir::Node& node, DType dtype, Fn&& fn) {
         case DType::String:
             fn(std::string());
             break;
+        case DType::Float8E8M0:
+            fn(E8M0());
+            break;
+        case DType::Int4:
+            fn(SubByte<DType::Int4>());
+            break;
+        case DType::UInt4:
+            fn(SubByte<DType::UInt4>());
+            break;
+        case DType::Int2:
+            fn(SubByte<DType::Int2>());
+            break;
+        case DType::UInt2:
+            fn(SubByte<DType::UInt2>());
+            break;
+        case DType::Float4E2M1:
+            fn(SubByte<DType::Float4E2M1>());
+            break;
         default:
             fail(ErrorCode::NotImplemented, node.describe(), ": Cast of ", dtype_name(dtype), " not supported");
     }
 }
 
+E8M0Round parse_round_mode(const ir::Node& node) {
+    std::string mode = node.attr_string("round_mode", "up");
+    if (mode == "up") return E8M0Round::Up;
+    if (mode == "down") return E8M0Round::Down;
+    if (mode == "nearest") return E8M0Round::Nearest;
+    fail(ErrorCode::InvalidModel, node.describe(), ": round_mode must be 'up', 'down' or 'nearest', got '", mode, "'");
+}
+
 class CastKernel final : public Kernel {
   public:
-    explicit CastKernel(const ir::Node& node) : saturate_(node.attr_int("saturate", 1) != 0) {}
+    explicit CastKernel(const ir::Node& node) {
+        opt_.saturate = node.attr_int("saturate", 1) != 0;
+        opt_.round_mode = parse_round_mode(node);
+    }
 
     void run(KernelContext& ctx) const override {
         const Tensor& in = *ctx.input(0);
@@ -351,23 +357,44 @@ class CastKernel final : public Kernel {
             using S = decltype(src_tag);
             dispatch_cast_type(ctx.node, out.dtype(), [&](auto dst_tag) {
                 using D = decltype(dst_tag);
-                const S* src = in.data<S>();
-                D* dst = out.data<D>();
+                // Packed types go through one unpacked byte per element.
+                std::vector<S> src_unpacked;
+                std::vector<D> dst_unpacked;
+                const S* src;
+                D* dst;
+                if constexpr (SubByteType<S>::kPacked) {
+                    src_unpacked.resize(static_cast<size_t>(n));
+                    unpack_bits(in.raw_data(), n, dtype_bits(in.dtype()),
+                                reinterpret_cast<uint8_t*>(src_unpacked.data()));
+                    src = src_unpacked.data();
+                } else {
+                    src = in.data<S>();
+                }
+                if constexpr (SubByteType<D>::kPacked) {
+                    dst_unpacked.resize(static_cast<size_t>(n));
+                    dst = dst_unpacked.data();
+                } else {
+                    dst = out.data<D>();
+                }
                 if constexpr (std::is_same_v<S, std::string> && std::is_same_v<D, std::string>) {
                     std::copy_n(src, n, dst);
                 } else if constexpr (std::is_same_v<S, std::string>) {
-                    for (int64_t i = 0; i < n; ++i) dst[i] = from_string<D>(ctx.node, src[i], saturate_);
+                    for (int64_t i = 0; i < n; ++i) dst[i] = from_string<D>(ctx.node, src[i], opt_);
                 } else if constexpr (std::is_same_v<D, std::string>) {
                     for (int64_t i = 0; i < n; ++i) dst[i] = to_string_value(src[i]);
                 } else {
-                    convert(src, dst, n, ctx.threads, saturate_);
+                    convert(src, dst, n, ctx.threads, opt_);
+                }
+                if constexpr (SubByteType<D>::kPacked) {
+                    pack_bits(reinterpret_cast<const uint8_t*>(dst_unpacked.data()), n, dtype_bits(out.dtype()),
+                              out.raw_data());
                 }
             });
         });
     }
 
   private:
-    bool saturate_;
+    CastOptions opt_;
 };
 
 }  // namespace
