@@ -2,6 +2,8 @@
 // ReverseSequence, ScatterElements, ScatterND, TensorScatter, TopK, Unique.
 // Data-dependent dims (Compress, NonZero, OneHot's depth, TopK's k, Unique) come from the input values when they
 // are known (always at run time) and stay unknown otherwise.
+#include "ops/index.h"
+
 #include <algorithm>
 #include <cmath>
 #include <optional>
@@ -10,13 +12,6 @@
 #include "ops/shape_util.h"
 
 namespace kiln::ops {
-
-// Defined in index_unique.cc (also declared in providers/cpu/index_kernels.h, the kernel's side): groups the
-// elements of `x` (axis < 0: flattened) or its slices along `axis` into unique values. first[g]: index of group g's
-// first occurrence; inverse[i]: group of element/slice i; counts[g]: its size. Groups are in ascending order when
-// `sorted`, else in order of first occurrence.
-void unique_groups(const ir::Node& node, const Tensor& x, int64_t axis, bool sorted, std::vector<int64_t>& first,
-                   std::vector<int64_t>& inverse, std::vector<int64_t>& counts);
 
 namespace {
 

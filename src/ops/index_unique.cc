@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/index.h"
 #include "ops/op_def.h"
 #include "ops/shape_util.h"
 

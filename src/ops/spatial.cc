@@ -7,7 +7,7 @@
 #include "ops/conv_window.h"
 #include "ops/op_def.h"
 #include "ops/shape_util.h"
-#include "providers/cpu/spatial_algo.h"
+#include "ops/spatial_algo.h"
 
 namespace kiln::ops {
 namespace {

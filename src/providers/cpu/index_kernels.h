@@ -11,17 +11,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "ops/index.h"
 #include "providers/cpu/kernel.h"
-
-namespace kiln::ops {
-
-// Unique's grouping (src/ops/index_unique.cc), shared with the shape function: groups the elements of `x`
-// (axis < 0: flattened) or its slices along `axis`. first[g]: first occurrence of group g; inverse[i]: group of
-// element/slice i; counts[g]: its size. Groups ascending when `sorted`, else in order of first occurrence.
-void unique_groups(const ir::Node& node, const Tensor& x, int64_t axis, bool sorted, std::vector<int64_t>& first,
-                   std::vector<int64_t>& inverse, std::vector<int64_t>& counts);
-
-}  // namespace kiln::ops
 
 namespace kiln::cpu::index {
 

@@ -11,7 +11,7 @@
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/gemm.h"
 #include "providers/cpu/kernel.h"
-#include "providers/cpu/spatial_algo.h"
+#include "ops/spatial_algo.h"
 #include "providers/cpu/spatial_kernels.h"
 
 namespace kiln::cpu {
