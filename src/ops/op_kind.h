@@ -17,7 +17,10 @@ constexpr int kOpKindCount = static_cast<int>(OpKind::Unknown);
 
 const char* op_kind_name(OpKind op);
 const char* op_kind_family(OpKind op);
-// The OpKind for an ai.onnx op type after normalisation, or OpKind::Unknown.
+// The domain an op belongs to: "" (ai.onnx) or "ai.onnx.ml".
+const char* op_kind_domain(OpKind op);
+// The OpKind for an op type after normalisation, or OpKind::Unknown. Callers check op_kind_domain against the
+// node's domain.
 OpKind op_kind_from_name(std::string_view name);
 
 }  // namespace kiln

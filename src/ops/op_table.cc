@@ -10,12 +10,15 @@ namespace {
 struct OpEntry {
     const char* name;
     const char* family;
+    const char* domain;
     ops::ShapeFn infer;
 };
 
 const OpEntry kOps[] = {
-#define KILN_OP(name, family) {#name, #family, &ops::infer_##family},
+#define KILN_OP(name, family) {#name, #family, "", &ops::infer_##family},
+#define KILN_ML_OP(name, family) {#name, #family, "ai.onnx.ml", &ops::infer_##family},
 #include "ops/op_list.inc"
+#undef KILN_ML_OP
 #undef KILN_OP
 };
 
@@ -31,6 +34,11 @@ const char* op_kind_name(OpKind op) {
 const char* op_kind_family(OpKind op) {
     int i = static_cast<int>(op);
     return (i >= 0 && i < kOpKindCount) ? kOps[i].family : "Unknown";
+}
+
+const char* op_kind_domain(OpKind op) {
+    int i = static_cast<int>(op);
+    return (i >= 0 && i < kOpKindCount) ? kOps[i].domain : "";
 }
 
 OpKind op_kind_from_name(std::string_view name) {

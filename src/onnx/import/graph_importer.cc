@@ -144,7 +144,8 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
                 throw Error(e.code(), str("while importing ", where, ": ", e.what()));
             }
         }
-        node->op = node->domain.empty() ? op_kind_from_name(node->op_type) : OpKind::Unknown;
+        OpKind kind = op_kind_from_name(node->op_type);
+        node->op = kind != OpKind::Unknown && node->domain == op_kind_domain(kind) ? kind : OpKind::Unknown;
     }
 
     for (const auto& out : proto.output()) {
