@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every kiln test: the clang-format check, the C++ unit tests and the ONNX backend conformance suite
-# (CTest), then the Python
-# end-to-end tests against onnxruntime and onnx.reference (pytest). Builds first if needed.
+# Runs every kiln test: the clang-format check, the docs/ops.md staleness check, the C++ unit tests and the
+# ONNX backend conformance suite (CTest), then the Python end-to-end tests against onnxruntime and
+# onnx.reference (pytest). Builds first if needed.
 # Requires scripts/setup.sh to have run once (packages, .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ cd "$(dirname "$0")/.."
 cmake --build build
 status=0
 scripts/check_format.sh || status=1
+.venv/bin/python tools/gen/ops_doc.py --check || status=1
 (cd build && ctest --output-on-failure -j2) || status=1
 KILN_BIN="$PWD/build/tools/kiln/kiln" .venv/bin/python -m pytest -q tests/models || status=1
 exit $status

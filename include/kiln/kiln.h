@@ -1,6 +1,9 @@
 // The public C++ API of kiln.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "kiln/dtype.h"
 #include "kiln/error.h"
 #include "kiln/session.h"
@@ -8,5 +11,19 @@
 #include "kiln/tensor_info.h"
 
 namespace kiln {
+
 const char* version_string();
-}
+
+// One operator that kiln runs: its ONNX name and domain ("" is ai.onnx), the op family that implements it and
+// the providers that have a kernel for it.
+struct OperatorInfo {
+    std::string name;
+    std::string domain;
+    std::string family;
+    std::vector<std::string> providers;
+};
+
+// Every operator of the op catalog (src/ops/op_list.inc) that a model may use, in catalog order.
+std::vector<OperatorInfo> supported_operators();
+
+}  // namespace kiln

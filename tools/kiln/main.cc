@@ -16,6 +16,8 @@ constexpr const char* kUsage =
     "      run the model once (or N times) on given or random inputs and print its outputs\n"
     "  ops MODEL [--threads N]\n"
     "      list each node of the optimised graph, its op and the provider that runs it\n"
+    "  ops --list [--tsv]\n"
+    "      list every operator kiln runs, with its domain, family and providers\n"
     "  version\n";
 
 }  // namespace
