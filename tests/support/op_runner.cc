@@ -1,9 +1,19 @@
 #include "support/op_runner.h"
 
+#include <random>
+
 #include "ops/op_def.h"
 #include "providers/cpu/kernel.h"
 
 namespace kiln::test {
+
+Tensor random_tensor(Shape shape, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> dist(-1.f, 1.f);
+    Tensor t(DType::Float, std::move(shape));
+    for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
+    return t;
+}
 
 OpCase::OpCase(const std::string& op_type) : node_(std::make_unique<ir::Node>()) {
     node_->name = op_type + "_under_test";

@@ -10,6 +10,15 @@
 
 namespace kiln::test {
 
+// The elements of `t` as a vector of T (T must match the tensor's storage type).
+template <typename T>
+std::vector<T> values_of(const Tensor& t) {
+    return std::vector<T>(t.data<T>(), t.data<T>() + t.element_count());
+}
+
+// A float tensor of `shape` with values uniform in [-1, 1) from a fixed `seed`.
+Tensor random_tensor(Shape shape, uint32_t seed);
+
 class OpCase {
   public:
     explicit OpCase(const std::string& op_type);

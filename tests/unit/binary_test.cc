@@ -15,10 +15,7 @@ namespace {
 
 using test::OpCase;
 
-template <typename T>
-std::vector<T> values_of(const Tensor& t) {
-    return std::vector<T>(t.data<T>(), t.data<T>() + t.element_count());
-}
+using test::values_of;
 
 template <typename T>
 Tensor make(DType d, Shape s, std::vector<T> v) {

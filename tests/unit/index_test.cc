@@ -15,10 +15,7 @@ namespace {
 using test::expect_error;
 using test::OpCase;
 
-template <typename T>
-std::vector<T> values_of(const Tensor& t) {
-    return std::vector<T>(t.data<T>(), t.data<T>() + t.element_count());
-}
+using test::values_of;
 
 Tensor f32(Shape s, std::vector<float> v) { return Tensor::from_vector<float>(DType::Float, std::move(s), v); }
 Tensor i64(Shape s, std::vector<int64_t> v) { return Tensor::from_vector<int64_t>(DType::Int64, std::move(s), v); }

@@ -13,10 +13,7 @@ namespace {
 
 using test::OpCase;
 
-template <typename T>
-std::vector<T> values_of(const Tensor& t) {
-    return std::vector<T>(t.data<T>(), t.data<T>() + t.element_count());
-}
+using test::values_of;
 
 Tensor axes(std::vector<int64_t> v) {
     int64_t n = static_cast<int64_t>(v.size());

@@ -14,10 +14,7 @@ namespace {
 
 using test::OpCase;
 
-template <typename T>
-std::vector<T> values_of(const Tensor& t) {
-    return std::vector<T>(t.data<T>(), t.data<T>() + t.element_count());
-}
+using test::values_of;
 
 void expect_near(const Tensor& t, const std::vector<float>& want, float tol = 1e-5f) {
     ASSERT_EQ(t.element_count(), static_cast<int64_t>(want.size()));
