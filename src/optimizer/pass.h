@@ -19,7 +19,7 @@ struct PassContext {
 };
 
 class Pass {
-public:
+  public:
     virtual ~Pass() = default;
     virtual const char* name() const = 0;
     virtual bool run(ir::Graph& graph, PassContext& ctx) = 0;
@@ -28,6 +28,9 @@ public:
 std::unique_ptr<Pass> make_constant_folding();
 std::unique_ptr<Pass> make_dead_node_elimination();
 std::unique_ptr<Pass> make_fuse_conv_batch_norm();
+std::unique_ptr<Pass> make_fuse_conv_activation();
+std::unique_ptr<Pass> make_fuse_gelu();
+std::unique_ptr<Pass> make_fuse_mat_mul_bias();
 
 // Runs the passes of `level` over `graph` (subgraphs included). Errors name the pass.
 void optimize(ir::Graph& graph, GraphOptimizationLevel level, int threads);

@@ -12,6 +12,9 @@ std::vector<std::unique_ptr<Pass>> passes_for(GraphOptimizationLevel level) {
     passes.push_back(make_dead_node_elimination());
     if (level == GraphOptimizationLevel::Basic) return passes;
     passes.push_back(make_fuse_conv_batch_norm());
+    passes.push_back(make_fuse_conv_activation());
+    passes.push_back(make_fuse_gelu());
+    passes.push_back(make_fuse_mat_mul_bias());
     return passes;
 }
 

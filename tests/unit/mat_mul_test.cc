@@ -120,6 +120,33 @@ TEST(GemmTest, TransposesAlphaBetaAndBroadcastC) {
     }
 }
 
+TEST(GemmTest, SingleRowTakesTheGemvPathForEveryTransposition) {
+    // M = 1 (a classifier head): Y [1, 300] = A' [1, 70] @ B' [70, 300] (+ C), on 1 and 2 threads.
+    const int64_t k = 70, n = 300;
+    for (int ta : {0, 1})
+        for (int tb : {0, 1})
+            for (int threads : {1, 2}) {
+                Tensor a = random_tensor(ta ? Shape{k, 1} : Shape{1, k}, 11);
+                Tensor b = random_tensor(tb ? Shape{n, k} : Shape{k, n}, 12);
+                Tensor c = random_tensor({n}, 13);
+                auto y = test::OpCase("Gemm")
+                             .input(a)
+                             .input(b)
+                             .input(c)
+                             .attr_int("transA", ta)
+                             .attr_int("transB", tb)
+                             .threads(threads)
+                             .run()[0];
+                ASSERT_EQ(y.shape(), (Shape{1, n}));
+                for (int64_t j = 0; j < n; ++j) {
+                    double acc = c.data<float>()[j];
+                    for (int64_t p = 0; p < k; ++p)
+                        acc += a.data<float>()[p] * b.data<float>()[tb ? j * k + p : p * n + j];
+                    ASSERT_NEAR(y.data<float>()[j], acc, 1e-4) << "transA " << ta << " transB " << tb << " at " << j;
+                }
+            }
+}
+
 TEST(GemmTest, WithoutC) {
     // [[1, 2]] @ [[3], [4]] -> [[11]]
     auto y = test::OpCase("Gemm")

@@ -1,8 +1,13 @@
 // CPU kernels of the Conv family (see op_list.inc). Conv: 1x1 stride-1 unpadded convolutions are one GEMM per
 // (batch, group); depthwise convolutions (one input channel per group) use a direct kernel; the rest im2col + sgemm.
 // ConvTranspose: sgemm (W^T x X) + col2im. float32 natively; double and float16 / bfloat16 compute in float.
+// FusedConv (internal, from FuseConvActivation) is a Conv whose GEMM blocks start from bias + Z and end with its
+// activation, each thread on its own block.
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <string>
 #include <vector>
 
 #include "common/parallel.h"
@@ -11,6 +16,7 @@
 #include "providers/cpu/gemm.h"
 #include "providers/cpu/im2col.h"
 #include "providers/cpu/kernel.h"
+#include "providers/cpu/vec_math.h"
 
 namespace kiln::cpu {
 namespace {
@@ -71,9 +77,72 @@ void depthwise_plane(const ConvGeometry& g, const float* x, const float* w, floa
     }
 }
 
+// FusedConv's activation (applied after bias and Z).
+struct Activation {
+    enum class Kind { None, Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid };
+    Kind kind = Kind::None;
+    float a = 0, b = 0;
+
+    static Activation from(const ir::Node& node) {
+        Activation act;
+        if (!node.has_attribute("activation")) return act;
+        std::string name = node.attr_string("activation", "");
+        std::vector<float> p = node.attr_floats("activation_params");
+        auto param = [&](size_t i, float fallback) { return i < p.size() ? p[i] : fallback; };
+        if (name == "Relu") {
+            act.kind = Kind::Relu;
+        } else if (name == "Clip") {
+            act = {Kind::Clip, param(0, -std::numeric_limits<float>::infinity()),
+                   param(1, std::numeric_limits<float>::infinity())};
+        } else if (name == "LeakyRelu") {
+            act = {Kind::LeakyRelu, param(0, 0.01f), 0.f};
+        } else if (name == "HardSigmoid") {
+            act = {Kind::HardSigmoid, param(0, 0.2f), param(1, 0.5f)};
+        } else if (name == "HardSwish") {
+            act.kind = Kind::HardSwish;
+        } else if (name == "Sigmoid") {
+            act.kind = Kind::Sigmoid;
+        } else {
+            fail(ErrorCode::InvalidModel, node.describe(), ": unknown activation '", name, "'");
+        }
+        return act;
+    }
+
+    // y[i] = f(y[i]) for i in [0, n); the same formulas as the Unary kernels.
+    void apply(float* y, int64_t n) const {
+        switch (kind) {
+            case Kind::None:
+                break;
+            case Kind::Relu:
+                for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? 0.f : y[i];
+                break;
+            case Kind::Clip:
+                for (int64_t i = 0; i < n; ++i) y[i] = std::min(b, std::max(a, y[i]));
+                break;
+            case Kind::LeakyRelu:
+                for (int64_t i = 0; i < n; ++i) y[i] = y[i] < 0.f ? a * y[i] : y[i];
+                break;
+            case Kind::HardSigmoid:
+                for (int64_t i = 0; i < n; ++i) y[i] = std::min(1.f, std::max(0.f, a * y[i] + b));
+                break;
+            case Kind::HardSwish:
+                for (int64_t i = 0; i < n; ++i) y[i] = y[i] * std::min(1.f, std::max(0.f, y[i] / 6.f + 0.5f));
+                break;
+            case Kind::Sigmoid:
+                for (int64_t i = 0; i < n; ++i) {
+                    float e = exp_approx(-std::fabs(y[i]));
+                    float r = 1.f / (1.f + e);
+                    y[i] = y[i] >= 0.f ? r : e * r;
+                }
+                break;
+        }
+    }
+};
+
+// Conv and FusedConv.
 class ConvKernel : public Kernel {
   public:
-    explicit ConvKernel(const ir::Node& node) : group_(node.attr_int("group", 1)) {}
+    explicit ConvKernel(const ir::Node& node) : group_(node.attr_int("group", 1)), act_(Activation::from(node)) {}
 
     void run(KernelContext& ctx) const override {
         const ir::Node& node = ctx.node;
@@ -81,16 +150,19 @@ class ConvKernel : public Kernel {
         const Tensor& wt = *ctx.input(1);
         const Tensor* bt = ctx.input(2);
         if (bt && bt->element_count() == 0) bt = nullptr;
+        const Tensor* zt = ctx.input(3);  // FusedConv's residual, same shape as Y
         Tensor& yt = *ctx.output(0);
         check_dtype(node, xt.dtype());
         if (yt.element_count() == 0) return;
         const Shape& xs = xt.shape();
         const Shape& ws = wt.shape();
+        KILN_CHECK(!zt || zt->shape() == yt.shape(), InvalidArgument, node.describe(), ": Z ",
+                   shape_to_string(zt->shape()), " must have the output's shape ", shape_to_string(yt.shape()));
         ops::Window win = ops::read_window(node, xs.size() - 2, weight_kernel(ws));
         for (size_t d = 0; d < win.rank(); ++d) ops::resolve_window_dim(node, win, d, xs[d + 2]);
         ConvGeometry g = make_geometry(win, xs, yt.shape());
 
-        FloatView x(&xt), w(&wt), b(bt);
+        FloatView x(&xt), w(&wt), b(bt), z(zt);
         FloatOut y(yt);
         const int64_t batch = xs[0], c_in = xs[1], c_out = ws[0];
         const int64_t cg = c_in / group_, mg = c_out / group_;
@@ -108,6 +180,11 @@ class ConvKernel : public Kernel {
                         float* yc = yp + p * out_size;
                         std::fill(yc, yc + out_size, b.data() ? b.data()[c] : 0.f);
                         depthwise_plane(g, x.data() + p * in_size, w.data() + c * k_size, yc);
+                        if (z.data()) {
+                            const float* zc = z.data() + p * out_size;
+                            for (int64_t i = 0; i < out_size; ++i) yc[i] += zc[i];
+                        }
+                        act_.apply(yc, out_size);
                     }
                 },
                 out_size * k_size);
@@ -129,14 +206,25 @@ class ConvKernel : public Kernel {
                     out_size);
                 col = buf;
             }
-            sgemm(false, false, mg, out_size, kdim, 1.f, wg, kdim, col, out_size, 0.f, yg, out_size, inner_threads);
-            if (b.data()) {
-                for (int64_t m = 0; m < mg; ++m) {
-                    float bv = b.data()[gi * mg + m];
+            // Each thread's block of Y starts as bias (+ Z), the GEMM accumulates onto it (beta = 1, which costs
+            // what zeroing Y for beta = 0 would) and the activation runs on it while it is still in cache.
+            const float* zg = z.data() ? z.data() + (n * c_out + gi * mg) * out_size : nullptr;
+            const float* bg = b.data() ? b.data() + gi * mg : nullptr;
+            for_each_gemm_block(mg, out_size, kdim, inner_threads, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+                for (int64_t m = i0; m < i1 && (zg || bg); ++m) {
+                    float bv = bg ? bg[m] : 0.f;
                     float* row = yg + m * out_size;
-                    for (int64_t i = 0; i < out_size; ++i) row[i] += bv;
+                    if (zg) {
+                        const float* zr = zg + m * out_size;
+                        for (int64_t j = j0; j < j1; ++j) row[j] = zr[j] + bv;
+                    } else {
+                        std::fill(row + j0, row + j1, bv);
+                    }
                 }
-            }
+                sgemm_serial(false, false, i1 - i0, j1 - j0, kdim, 1.f, wg + i0 * kdim, kdim, col + j0, out_size,
+                             zg || bg ? 1.f : 0.f, yg + i0 * out_size + j0, out_size);
+                for (int64_t m = i0; m < i1; ++m) act_.apply(yg + m * out_size + j0, j1 - j0);
+            });
         };
         const int64_t units = batch * group_;
         if (threads > 1 && units >= threads) {
@@ -154,6 +242,7 @@ class ConvKernel : public Kernel {
 
   private:
     int64_t group_;
+    Activation act_;
 };
 
 class ConvTransposeKernel : public Kernel {

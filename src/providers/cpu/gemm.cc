@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <functional>
 #include <memory>
 
 #include "common/parallel.h"
@@ -35,6 +36,17 @@ void sgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, f
             for (int64_t j = 0; j < n; ++j) c[i * ldc + j] = beta == 0.f ? 0.f : beta * c[i * ldc + j];
         return;
     }
+    if (m == 1) {  // a row vector times a matrix: sgemv streams op(B) once instead of packing it first
+        if (beta == 0.f) std::fill(c, c + n, 0.f);  // y is unspecified memory: 0 * NaN must not leak in
+        const blasint incx = trans_a ? static_cast<blasint>(lda) : 1;
+        single_threaded([&] {
+            // op(B) is [k, n]: B stored [k, n] (gemv with B^T) or, with trans_b, [n, k] (gemv with B).
+            cblas_sgemv(CblasRowMajor, trans_b ? CblasNoTrans : CblasTrans, static_cast<blasint>(trans_b ? n : k),
+                        static_cast<blasint>(trans_b ? k : n), alpha, b, static_cast<blasint>(ldb), a, incx, beta, c,
+                        1);
+        });
+        return;
+    }
     single_threaded([&] {
         cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
                     static_cast<blasint>(m), static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,
@@ -57,14 +69,15 @@ void dgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, d
     });
 }
 
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int threads) {
+void for_each_gemm_block(int64_t m, int64_t n, int64_t k, int threads,
+                         const std::function<void(int64_t, int64_t, int64_t, int64_t)>& fn) {
     int64_t work = m * n * std::max<int64_t>(k, 1);
     if (threads <= 1 || work < (int64_t{1} << 17)) {
-        sgemm_serial(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        fn(0, m, 0, n);
         return;
     }
-    // Split the longer side of C into `threads` blocks (columns in multiples of 16 to keep the vector tails rare).
+    // Split the longer side of C into `threads` blocks (columns in multiples of 16 to keep the vector tails
+    // rare): each block packs all of the other operand, so the shorter side is the one duplicated.
     if (n >= m) {
         int64_t blocks = std::min<int64_t>(threads, (n + 15) / 16);
         int64_t step = ((n + blocks - 1) / blocks + 15) / 16 * 16;
@@ -72,11 +85,7 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
         parallel_for(
             blocks, threads,
             [&](int64_t b0, int64_t b1) {
-                for (int64_t blk = b0; blk < b1; ++blk) {
-                    int64_t j0 = blk * step, j1 = std::min(n, j0 + step);
-                    const float* bp = trans_b ? b + j0 * ldb : b + j0;
-                    sgemm_serial(trans_a, trans_b, m, j1 - j0, k, alpha, a, lda, bp, ldb, beta, c + j0, ldc);
-                }
+                for (int64_t blk = b0; blk < b1; ++blk) fn(0, m, blk * step, std::min(n, (blk + 1) * step));
             },
             int64_t{1} << 30);
     } else {
@@ -86,14 +95,19 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
         parallel_for(
             blocks, threads,
             [&](int64_t b0, int64_t b1) {
-                for (int64_t blk = b0; blk < b1; ++blk) {
-                    int64_t i0 = blk * step, i1 = std::min(m, i0 + step);
-                    const float* ap = trans_a ? a + i0 : a + i0 * lda;
-                    sgemm_serial(trans_a, trans_b, i1 - i0, n, k, alpha, ap, lda, b, ldb, beta, c + i0 * ldc, ldc);
-                }
+                for (int64_t blk = b0; blk < b1; ++blk) fn(blk * step, std::min(m, (blk + 1) * step), 0, n);
             },
             int64_t{1} << 30);
     }
+}
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int threads) {
+    for_each_gemm_block(m, n, k, threads, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+        const float* ap = trans_a ? a + i0 : a + i0 * lda;
+        const float* bp = trans_b ? b + j0 * ldb : b + j0;
+        sgemm_serial(trans_a, trans_b, i1 - i0, j1 - j0, k, alpha, ap, lda, bp, ldb, beta, c + i0 * ldc + j0, ldc);
+    });
 }
 
 float* thread_scratch(int slot, int64_t count) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 namespace kiln::cpu {
 
@@ -12,9 +13,14 @@ namespace kiln::cpu {
 // Serial: the calling thread only.
 void sgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                   const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
-// Same, on up to `threads` threads (blocks of rows or columns of C).
+// Same, on up to `threads` threads (the blocks of for_each_gemm_block).
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
            const float* b, int64_t ldb, float beta, float* c, int64_t ldc, int threads);
+// Splits C [m, n] (for a GEMM with inner dimension k) into blocks of rows or of columns, one per thread, and
+// calls fn(row_begin, row_end, col_begin, col_end) for each, concurrently; a single block when threads <= 1 or
+// the product is small. Lets callers run a prologue / epilogue on their block while it is in cache.
+void for_each_gemm_block(int64_t m, int64_t n, int64_t k, int threads,
+                         const std::function<void(int64_t, int64_t, int64_t, int64_t)>& fn);
 // Double precision, same contract.
 void dgemm_serial(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
                   int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);

@@ -1,6 +1,7 @@
 // CPU kernels of the MatMul family (see op_list.inc): Gemm and numpy-style MatMul. float32 goes to OpenBLAS
 // (split over batches or blocks of C to honour ctx.threads exactly); double to dgemm; float16 / bfloat16 compute in
-// float; int32 / int64 / uint32 / uint64 use plain loops.
+// float; int32 / int64 / uint32 / uint64 use plain loops. FusedMatMul (internal, from FuseMatMulBias): float32
+// MatMul whose GEMM blocks start from the bias row and end with the optional Gelu.
 #include <algorithm>
 #include <vector>
 
@@ -9,6 +10,7 @@
 #include "ops/shape_util.h"
 #include "providers/cpu/gemm.h"
 #include "providers/cpu/kernel.h"
+#include "providers/cpu/vec_math.h"
 
 namespace kiln::cpu {
 namespace {
@@ -98,26 +100,47 @@ MatMulPlan plan_matmul(const Shape& a_shape, const Shape& b_shape) {
     return p;
 }
 
-void matmul_float(const MatMulPlan& p, const float* a, const float* b, float* c, int threads) {
+// FusedMatMul's epilogue: y = gelu(y) (erf form, as the Unary kernel) when `gelu`, else nothing.
+void apply_activation(bool gelu, float* y, int64_t n) {
+    if (!gelu) return;
+    for (int64_t i = 0; i < n; ++i) y[i] = 0.5f * y[i] * (1.f + erf_approx(y[i] * 0.7071067811865476f));
+}
+
+// c = a x b (+ bias [n] on every row, then the optional Gelu), float32.
+void matmul_float(const MatMulPlan& p, const float* a, const float* b, float* c, int threads,
+                  const float* bias = nullptr, bool gelu = false) {
     const int64_t a_size = p.m * p.k, b_size = p.k * p.n, c_size = p.m * p.n;
-    if (p.b_shared && p.a_contiguous) {  // [B, S, K] x [K, N]: one tall GEMM
-        sgemm(false, false, p.batch * p.m, p.n, p.k, 1.f, a, p.k, b, p.n, 0.f, c, p.n, threads);
+    const float beta = bias ? 1.f : 0.f;
+    if (p.b_shared && p.a_contiguous) {  // [B, S, K] x [K, N]: one tall GEMM, bias and Gelu per block
+        for_each_gemm_block(p.batch * p.m, p.n, p.k, threads, [&](int64_t i0, int64_t i1, int64_t j0, int64_t j1) {
+            for (int64_t i = i0; i < i1 && bias; ++i) std::copy(bias + j0, bias + j1, c + i * p.n + j0);
+            sgemm_serial(false, false, i1 - i0, j1 - j0, p.k, 1.f, a + i0 * p.k, p.k, b + j0, p.n, beta,
+                         c + i0 * p.n + j0, p.n);
+            for (int64_t i = i0; i < i1; ++i) apply_activation(gelu, c + i * p.n + j0, j1 - j0);
+        });
         return;
+    }
+    if (bias) {
+        for (int64_t i = 0; i < p.batch * p.m; ++i) std::copy(bias, bias + p.n, c + i * p.n);
     }
     if (p.batch >= threads || threads <= 1) {
         parallel_for(
             p.batch, threads,
             [&](int64_t b0, int64_t b1) {
-                for (int64_t i = b0; i < b1; ++i)
+                for (int64_t i = b0; i < b1; ++i) {
                     sgemm_serial(false, false, p.m, p.n, p.k, 1.f, a + p.a_index[i] * a_size, p.k,
-                                 b + p.b_index[i] * b_size, p.n, 0.f, c + i * c_size, p.n);
+                                 b + p.b_index[i] * b_size, p.n, beta, c + i * c_size, p.n);
+                    apply_activation(gelu, c + i * c_size, c_size);
+                }
             },
             std::max<int64_t>(1, p.m * p.n * p.k));
         return;
     }
-    for (int64_t i = 0; i < p.batch; ++i)
-        sgemm(false, false, p.m, p.n, p.k, 1.f, a + p.a_index[i] * a_size, p.k, b + p.b_index[i] * b_size, p.n, 0.f,
+    for (int64_t i = 0; i < p.batch; ++i) {
+        sgemm(false, false, p.m, p.n, p.k, 1.f, a + p.a_index[i] * a_size, p.k, b + p.b_index[i] * b_size, p.n, beta,
               c + i * c_size, p.n, threads);
+        apply_activation(gelu, c + i * c_size, c_size);
+    }
 }
 
 template <typename T>
@@ -138,15 +161,29 @@ void matmul_generic(const MatMulPlan& p, const T* a, const T* b, T* c, int threa
         std::max<int64_t>(1, p.m * p.n * p.k));
 }
 
+// MatMul, and FusedMatMul (input 2: bias [N]; "activation": Gelu or absent; float32 only).
 class MatMulKernel : public Kernel {
   public:
-    explicit MatMulKernel(const ir::Node& node) {}
+    explicit MatMulKernel(const ir::Node& node) : gelu_(node.attr_string("activation", "") == "Gelu") {
+        KILN_CHECK(!node.has_attribute("activation") || gelu_, InvalidModel, node.describe(), ": unknown activation '",
+                   node.attr_string("activation", ""), "'");
+    }
     void run(KernelContext& ctx) const override {
         const Tensor& a = *ctx.input(0);
         const Tensor& b = *ctx.input(1);
+        const Tensor* bias = ctx.input(2);
         Tensor& y = *ctx.output(0);
         if (y.element_count() == 0) return;
         MatMulPlan p = plan_matmul(a.shape(), b.shape());
+        if (bias || gelu_) {
+            KILN_CHECK(a.dtype() == DType::Float &&
+                           (!bias || (bias->dtype() == DType::Float && bias->element_count() == p.n && p.k > 0)),
+                       InvalidArgument, ctx.node.describe(), ": needs float32 A and a float32 bias of ", p.n,
+                       " values");
+            matmul_float(p, a.data<float>(), b.data<float>(), y.data<float>(), ctx.threads,
+                         bias ? bias->data<float>() : nullptr, gelu_);
+            return;
+        }
         if (p.k == 0) {  // empty reduction: zeros (outputs arrive zero-filled only when freshly allocated)
             std::fill(static_cast<char*>(y.raw_data()), static_cast<char*>(y.raw_data()) + y.byte_size(), 0);
             return;
@@ -182,6 +219,9 @@ class MatMulKernel : public Kernel {
                      " is not implemented");
         }
     }
+
+  private:
+    bool gelu_;
 };
 
 // ---- Gemm ---------------------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@
 #include "ops/shape_util.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/kernel.h"
+#include "providers/cpu/vec_math.h"
 
 namespace kiln::cpu {
 namespace {
@@ -87,6 +88,25 @@ class BatchNormKernel : public Kernel {
     float epsilon_;
 };
 
+// sum(x[i]), or sum((x[i] - center)^2) when `squares`, over sixteen float partial sums (vectorised) combined in
+// double.
+double lane_sum(const float* x, int64_t n, float center, bool squares) {
+    constexpr int kLanes = 16;
+    float part[kLanes] = {};
+    int64_t i = 0;
+    if (squares) {
+        for (; i + kLanes <= n; i += kLanes)
+            for (int l = 0; l < kLanes; ++l) part[l] += (x[i + l] - center) * (x[i + l] - center);
+    } else {
+        for (; i + kLanes <= n; i += kLanes)
+            for (int l = 0; l < kLanes; ++l) part[l] += x[i + l];
+    }
+    double s = 0;
+    for (; i < n; ++i) s += squares ? static_cast<double>(x[i] - center) * (x[i] - center) : x[i];
+    for (int l = 0; l < kLanes; ++l) s += part[l];
+    return s;
+}
+
 // Normalises `rows` rows of `size` elements: y = (x - mean) / sqrt(var + eps) * scale[i] + bias[i], with per-row
 // scale / bias when `per_row` (InstanceNormalization: one value per channel) or per-element otherwise.
 void normalize_rows(const float* x, float* y, int64_t rows, int64_t size, float epsilon, const float* scale,
@@ -97,15 +117,9 @@ void normalize_rows(const float* x, float* y, int64_t rows, int64_t size, float 
             for (int64_t r = r0; r < r1; ++r) {
                 const float* xr = x + r * size;
                 float* yr = y + r * size;
-                double s = 0;
-                for (int64_t i = 0; i < size; ++i) s += xr[i];
-                double mean = size ? s / static_cast<double>(size) : 0.0;
-                double v = 0;
-                for (int64_t i = 0; i < size; ++i) {
-                    double d = xr[i] - mean;
-                    v += d * d;
-                }
-                double var = size ? v / static_cast<double>(size) : 0.0;
+                double mean = size ? lane_sum(xr, size, 0.f, false) / static_cast<double>(size) : 0.0;
+                double var =
+                    size ? lane_sum(xr, size, static_cast<float>(mean), true) / static_cast<double>(size) : 0.0;
                 float inv = static_cast<float>(1.0 / std::sqrt(var + epsilon));
                 float m = static_cast<float>(mean);
                 if (mean_out) mean_out[r] = m;
@@ -115,7 +129,11 @@ void normalize_rows(const float* x, float* y, int64_t rows, int64_t size, float 
                     float a = inv * scale[ch], b = bias ? bias[ch] : 0.f;
                     for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * a + b;
                 } else {
-                    for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * inv * scale[i] + (bias ? bias[i] : 0.f);
+                    if (bias) {
+                        for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * inv * scale[i] + bias[i];
+                    } else {
+                        for (int64_t i = 0; i < size; ++i) yr[i] = (xr[i] - m) * inv * scale[i];
+                    }
                 }
             }
         },
@@ -196,6 +214,29 @@ class LayerNormKernel : public Kernel {
     float epsilon_;
 };
 
+// Softmax of one contiguous row. Sixteen partial maxima / sums keep the reductions vectorised; exp_approx is
+// within 2 ulp of expf.
+void softmax_row(const float* x, float* y, int64_t n) {
+    constexpr int kLanes = 16;
+    float part[kLanes];
+    std::fill(part, part + kLanes, -std::numeric_limits<float>::infinity());
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes)
+        for (int l = 0; l < kLanes; ++l) part[l] = std::max(part[l], x[j + l]);
+    float mx = -std::numeric_limits<float>::infinity();
+    for (; j < n; ++j) mx = std::max(mx, x[j]);
+    for (int l = 0; l < kLanes; ++l) mx = std::max(mx, part[l]);
+    for (j = 0; j < n; ++j) y[j] = exp_approx(x[j] - mx);
+    std::fill(part, part + kLanes, 0.f);
+    for (j = 0; j + kLanes <= n; j += kLanes)
+        for (int l = 0; l < kLanes; ++l) part[l] += y[j + l];
+    double sum = 0;
+    for (; j < n; ++j) sum += y[j];
+    for (int l = 0; l < kLanes; ++l) sum += part[l];
+    const float inv = static_cast<float>(1.0 / sum);
+    for (j = 0; j < n; ++j) y[j] *= inv;
+}
+
 // Softmax, LogSoftmax, Hardmax and LpNormalization: one reduction along `axis` per (outer, inner) position.
 class AxisKernel : public Kernel {
   public:
@@ -240,6 +281,10 @@ class AxisKernel : public Kernel {
 
   private:
     void reduce_one(const float* x, float* y, int64_t n, int64_t stride) const {
+        if (op_ == OpKind::Softmax && stride == 1) {
+            softmax_row(x, y, n);
+            return;
+        }
         switch (op_) {
             case OpKind::Softmax:
             case OpKind::LogSoftmax: {

@@ -78,6 +78,33 @@ class GlobalPoolKernel : public Kernel {
     int64_t p_;
 };
 
+// 2-D max pooling of one plane without dilation: for each kernel tap, one pass over the output row's valid
+// columns (a vectorisable max). in / out / k / s / pb are {height, width} pairs.
+void max_pool_plane(const float* x, float* y, const int64_t* in, const int64_t* out, const int64_t* k, const int64_t* s,
+                    const int64_t* pb) {
+    const int64_t ow_n = out[1], sw = s[1];
+    for (int64_t oh = 0; oh < out[0]; ++oh) {
+        float* yr = y + oh * ow_n;
+        std::fill(yr, yr + ow_n, -std::numeric_limits<float>::infinity());
+        for (int64_t kh = 0; kh < k[0]; ++kh) {
+            int64_t ih = oh * s[0] - pb[0] + kh;
+            if (ih < 0 || ih >= in[0]) continue;
+            const float* xr = x + ih * in[1];
+            for (int64_t kw = 0; kw < k[1]; ++kw) {
+                const int64_t iw0 = kw - pb[1];  // iw = ow * sw + iw0
+                int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
+                int64_t hi = in[1] - iw0 <= 0 ? 0 : std::min(ow_n, (in[1] - iw0 + sw - 1) / sw);
+                const float* xs = xr + iw0;
+                if (sw == 1) {
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] = xs[ow] > yr[ow] ? xs[ow] : yr[ow];
+                } else {
+                    for (int64_t ow = lo; ow < hi; ++ow) yr[ow] = xs[ow * sw] > yr[ow] ? xs[ow * sw] : yr[ow];
+                }
+            }
+        }
+    }
+}
+
 class PoolKernel : public Kernel {
   public:
     explicit PoolKernel(const ir::Node& node)
@@ -115,6 +142,20 @@ class PoolKernel : public Kernel {
         FloatOut y(yt);
         int64_t* idx = indices ? indices->data<int64_t>() : nullptr;
         const double p = static_cast<double>(p_);
+        if (kind_ == PoolKind::Max && !idx && xt.dtype() == DType::Float && dl[0] == 1 && dl[1] == 1 && dl[2] == 1 &&
+            k[0] == 1 && s[0] == 1 && pb[0] == 0 && out[0] == in[0]) {
+            const int64_t plane_in = in[1] * in[2], plane_out = out[1] * out[2];
+            parallel_for(
+                planes * in[0], ctx.threads,
+                [&](int64_t p0, int64_t p1) {
+                    for (int64_t q = p0; q < p1; ++q)
+                        max_pool_plane(x.data() + q * plane_in, y.data() + q * plane_out, in + 1, out + 1, k + 1, s + 1,
+                                       pb + 1);
+                },
+                plane_out * k[1] * k[2]);
+            y.finish();
+            return;
+        }
 
         parallel_for(
             planes, ctx.threads,

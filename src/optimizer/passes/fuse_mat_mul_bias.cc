@@ -1,0 +1,76 @@
+// MatMul(A, W) -> Add(., bias) [-> Gelu] becomes one internal FusedMatMul node (domain "kiln", see
+// op_list.inc): the kernel starts each GEMM block from the bias (beta = 1) and applies Gelu while the block is in
+// cache. W: a float constant [K, N]; bias: a float constant [N]. The MatMul and Add outputs must have a single
+// reader and must not be graph outputs.
+#include <unordered_map>
+#include <unordered_set>
+
+#include "optimizer/pass.h"
+
+namespace kiln::opt {
+namespace {
+
+const Tensor* float_constant(const ir::Value* v) {
+    if (!v || !v->constant || v->is_graph_input || v->constant->dtype() != DType::Float) return nullptr;
+    return &*v->constant;
+}
+
+class FuseMatMulBias : public Pass {
+  public:
+    const char* name() const override { return "FuseMatMulBias"; }
+
+    bool run(ir::Graph& graph, PassContext& ctx) override {
+        std::unordered_set<const ir::Node*> fused;  // removed at the end
+        std::unordered_map<const ir::Value*, std::vector<ir::Node*>> readers;
+        for (auto& node : graph.nodes()) {
+            for (ir::Value* in : node->inputs) {
+                if (in) readers[in].push_back(node.get());
+            }
+        }
+        // The single reader of `v` if it is an ai.onnx `op` node, else null.
+        auto only_reader = [&](const ir::Value* v, OpKind op) -> ir::Node* {
+            auto it = readers.find(v);
+            if (v->is_graph_output || it == readers.end() || it->second.size() != 1) return nullptr;
+            ir::Node* r = it->second[0];
+            return r->op == op && r->domain.empty() && !fused.count(r) ? r : nullptr;
+        };
+        for (auto& mm : graph.nodes()) {
+            if (!ctx.may_rewrite()) break;
+            if (mm->op != OpKind::MatMul || !mm->domain.empty() || mm->inputs.size() != 2) continue;
+            const Tensor* w = float_constant(mm->inputs[1]);
+            if (!w || w->rank() != 2) continue;
+            ir::Node* add = only_reader(mm->outputs[0], OpKind::Add);
+            if (!add || add->inputs.size() != 2 || add->inputs[0] == add->inputs[1]) continue;
+            ir::Value* bias = add->inputs[0] == mm->outputs[0] ? add->inputs[1] : add->inputs[0];
+            const Tensor* b = float_constant(bias);
+            if (!b || b->rank() != 1 || b->shape()[0] != w->shape()[1]) continue;
+            ir::Node* gelu = only_reader(add->outputs[0], OpKind::Gelu);
+            if (gelu && gelu->attr_string("approximate", "none") != "none") gelu = nullptr;
+
+            mm->op = OpKind::FusedMatMul;
+            mm->op_type = "FusedMatMul";
+            mm->domain = "kiln";
+            mm->inputs.push_back(bias);
+            fused.insert(add);
+            if (gelu) {
+                ir::Attribute a;
+                a.kind = ir::Attribute::Kind::String;
+                a.s = "Gelu";
+                mm->attributes["activation"] = a;
+                fused.insert(gelu);
+            }
+            mm->outputs[0] = gelu ? gelu->outputs[0] : add->outputs[0];
+            ctx.rewrites += 1;
+        }
+        if (fused.empty()) return false;
+        graph.remove_nodes_if([&](const ir::Node& n) { return fused.count(&n) != 0; });
+        graph.prune_values();
+        return true;
+    }
+};
+
+}  // namespace
+
+std::unique_ptr<Pass> make_fuse_mat_mul_bias() { return std::make_unique<FuseMatMulBias>(); }
+
+}  // namespace kiln::opt
