@@ -18,7 +18,7 @@ namespace kiln::onnx {
 
 namespace fs = std::filesystem;
 
-int64_t min_supported_opset() { return 7; }
+int64_t min_supported_opset() { return 1; }
 int64_t max_supported_opset() { return KILN_ONNX_MAX_OPSET; }
 
 namespace {

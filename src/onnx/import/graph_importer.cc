@@ -2,9 +2,11 @@
 // does not turn them into initializers, so the graph mirrors the file.
 #include "onnx/import/graph_importer.h"
 
+#include <optional>
 #include <unordered_set>
 
 #include "onnx/external_data.h"
+#include "onnx/import/function_inliner.h"
 #include "onnx/import/normalize.h"
 #include "onnx/loader.h"
 #include "onnx/tensor_proto.h"
@@ -18,8 +20,9 @@ std::string canonical_domain(const std::string& domain) { return domain == "ai.o
 
 class GraphImporter {
   public:
-    GraphImporter(const std::map<std::string, int64_t>& opsets, ExternalDataResolver& external, int64_t ir_version)
-        : opsets_(opsets), external_(external), ir_version_(ir_version) {}
+    GraphImporter(const std::map<std::string, int64_t>& opsets, ExternalDataResolver& external, int64_t ir_version,
+                  const NodeOpsets& node_opsets)
+        : opsets_(opsets), external_(external), ir_version_(ir_version), node_opsets_(node_opsets) {}
 
     void import_graph(const ::onnx::GraphProto& proto, ir::Graph& graph);
 
@@ -32,6 +35,7 @@ class GraphImporter {
     const std::map<std::string, int64_t>& opsets_;
     ExternalDataResolver& external_;
     int64_t ir_version_;
+    const NodeOpsets& node_opsets_;  // nodes inlined from functions: their function's opsets
 };
 
 void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& graph) {
@@ -92,8 +96,10 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
         node->name = np.name().empty() ? str(np.op_type(), "_", i) : np.name();
         node->op_type = np.op_type();
         node->domain = canonical_domain(np.domain());
-        auto opset = opsets_.find(node->domain);
-        if (opset != opsets_.end()) {
+        const OpsetMap* opsets = &opsets_;
+        if (auto fn = node_opsets_.find(&np); fn != node_opsets_.end()) opsets = fn->second.get();
+        auto opset = opsets->find(node->domain);
+        if (opset != opsets->end()) {
             node->opset = static_cast<int>(opset->second);
         } else {
             KILN_CHECK(!node->domain.empty(), InvalidModel, node->describe(),
@@ -330,9 +336,15 @@ ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_
                "' is empty (no nodes and no outputs)");
 
     ExternalDataResolver external(base_dir);
-    GraphImporter importer(model.opsets, external, model.ir_version);
     try {
-        importer.import_graph(gp, *model.graph);
+        NodeOpsets node_opsets;
+        std::optional<::onnx::GraphProto> inlined;
+        if (proto.functions_size() > 0) {
+            inlined.emplace(gp);
+            inline_functions(proto, model.opsets, *inlined, node_opsets);
+        }
+        GraphImporter importer(model.opsets, external, model.ir_version, node_opsets);
+        importer.import_graph(inlined ? *inlined : gp, *model.graph);
         verify_all(*model.graph);
         normalize_graph(*model.graph);
         verify_all(*model.graph);

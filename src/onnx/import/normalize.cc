@@ -149,8 +149,12 @@ const Table& normalizer_table() {
     static const Table table = [] {
         Table t;
         for (auto family : {detail::shape_normalizers, detail::reduce_normalizers, detail::softmax_normalizers,
-                            detail::misc_normalizers, detail::resize_normalizers}) {
-            for (auto& entry : family()) t.emplace(entry.op_type, std::move(entry.fn));
+                            detail::misc_normalizers, detail::resize_normalizers, detail::legacy_normalizers,
+                            detail::compat_normalizers}) {
+            for (auto& entry : family()) {
+                bool inserted = t.emplace(entry.op_type, std::move(entry.fn)).second;
+                KILN_CHECK(inserted, Internal, "two opset normalisers for op ", entry.op_type);
+            }
         }
         return t;
     }();
@@ -171,6 +175,8 @@ void normalize_graph(ir::Graph& graph) {
             for (auto& g : attr.graphs) normalize_graph(*g);
         }
         if (!node->domain.empty()) continue;
+        // Opsets before 6 named the inputs an op may overwrite in place; no later version has the attribute.
+        if (node->opset < 7) node->attributes.erase("consumed_inputs");
         auto it = table.find(node->op_type);
         if (it == table.end()) continue;
         size_t before = graph.nodes().size();

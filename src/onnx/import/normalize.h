@@ -35,6 +35,8 @@ std::vector<NormalizerEntry> reduce_normalizers();   // Reduce*
 std::vector<NormalizerEntry> softmax_normalizers();  // Softmax, LogSoftmax, Hardmax
 std::vector<NormalizerEntry> misc_normalizers();     // Clip, Dropout, BatchNormalization
 std::vector<NormalizerEntry> resize_normalizers();   // Upsample, Resize
+std::vector<NormalizerEntry> legacy_normalizers();   // opsets 1-6: legacy broadcast, Gemm, Concat, Reshape, Cast, ...
+std::vector<NormalizerEntry> compat_normalizers();   // Scatter, DFT, RoiAlign, GroupNormalization, Scan
 
 // Helpers shared by the normalisers.
 

@@ -1,5 +1,7 @@
 // Clip (min/max attributes -> inputs at 11), Dropout (ratio attribute -> input at 12), BatchNormalization
-// (legacy spatial/is_test/consumed_inputs attributes dropped).
+// (legacy spatial/is_test/consumed_inputs attributes dropped; is_test=0 before 7 becomes training_mode=1).
+#include <algorithm>
+
 #include "onnx/import/normalize.h"
 
 namespace kiln::onnx::detail {
@@ -31,6 +33,19 @@ void normalize_dropout(ir::Graph& graph, ir::Node& node) {
 }
 
 void normalize_batch_norm(ir::Graph& graph, ir::Node& node) {
+    // Before 7, is_test=0 (the default) meant training: Y normalised with the batch statistics (onnx's reference
+    // BatchNormalization_6). 15 spells it training_mode=1 with outputs (Y, running_mean, running_var); before 7
+    // outputs 3 and 4 were the saved batch mean and variance, which 15 no longer has.
+    if (node.opset < 7 && node.attr_int("is_test", 0) == 0) {
+        bool saved = (node.outputs.size() > 3 && node.outputs[3]) || (node.outputs.size() > 4 && node.outputs[4]);
+        KILN_CHECK(!saved, NotImplemented, node.describe(),
+                   ": the saved_mean/saved_var outputs of BatchNormalization before opset 7 are not supported");
+        node.outputs.resize(std::min<size_t>(node.outputs.size(), 3));
+        ir::Attribute a;
+        a.kind = ir::Attribute::Kind::Int;
+        a.i = 1;
+        node.attributes["training_mode"] = a;
+    }
     node.attributes.erase("is_test");
     node.attributes.erase("consumed_inputs");
     // spatial=1 (the default) is the only meaning later versions keep. spatial=0 (per-element statistics) is kept

@@ -48,11 +48,18 @@ void to_resize_19(ir::Graph& graph, ir::Node& node) {
 }
 
 void normalize_upsample(ir::Graph& graph, ir::Node& node) {
-    if (node.has_attribute("scales")) {
+    if (node.has_attribute("height_scale") || node.has_attribute("width_scale")) {
+        // Upsample-1: NCHW input, scales of the two spatial axes.
+        float h = node.attr_float("height_scale", 1.0f), w = node.attr_float("width_scale", 1.0f);
+        node.attributes.erase("height_scale");
+        node.attributes.erase("width_scale");
+        set_input(node, 1,
+                  add_constant(graph, node.name + "_scales",
+                               Tensor::from_vector<float>(DType::Float, {4}, {1.0f, 1.0f, h, w})));
+    } else if (node.has_attribute("scales")) {
         // Upsample before 9: scales attribute -> input.
         std::vector<float> s = node.attr_floats("scales");
         node.attributes.erase("scales");
-        // Upsample-1 had height_scale/width_scale; not reachable from opset 7.
         set_input(node, 1,
                   add_constant(graph, node.name + "_scales",
                                Tensor::from_vector<float>(DType::Float, {static_cast<int64_t>(s.size())}, s)));
