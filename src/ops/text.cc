@@ -1,7 +1,9 @@
 // Shape functions of the Text family (see op_list.inc): RegexFullMatch, StringConcat, StringNormalizer,
 // StringSplit, TfIdfVectorizer. Also the string algorithms that decide output sizes (StringSplit's pieces,
 // StringNormalizer's stopword filter, UTF-8 case mapping), shared with the CPU kernels through
-// providers/cpu/text_kernels.h so that the shape function and the kernel cannot disagree.
+// ops/text.h so that the shape function and the kernel cannot disagree.
+#include "ops/text.h"
+
 #include <algorithm>
 #include <string>
 #include <string_view>
@@ -12,7 +14,7 @@
 
 namespace kiln::ops {
 
-// ---- String algorithms (declared in providers/cpu/text_kernels.h) ----
+// ---- String algorithms (declared in ops/text.h) ----
 
 namespace {
 

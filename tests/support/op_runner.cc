@@ -2,8 +2,7 @@
 
 #include <random>
 
-#include "ops/op_def.h"
-#include "providers/cpu/kernel.h"
+#include "providers/cpu/evaluate.h"
 
 namespace kiln::test {
 
@@ -19,6 +18,7 @@ OpCase::OpCase(const std::string& op_type) : node_(std::make_unique<ir::Node>())
     node_->name = op_type + "_under_test";
     node_->op_type = op_type;
     node_->op = op_kind_from_name(op_type);
+    node_->domain = op_kind_domain(node_->op);
     KILN_CHECK(node_->op != OpKind::Unknown, NotImplemented, "OpCase: unknown op ", op_type);
 }
 
@@ -48,7 +48,13 @@ KILN_OPCASE_ATTR(attr_string, String, s, const std::string&)
 KILN_OPCASE_ATTR(attr_ints, Ints, ints, std::vector<int64_t>)
 KILN_OPCASE_ATTR(attr_floats, Floats, floats, std::vector<float>)
 KILN_OPCASE_ATTR(attr_tensor, Tensor, t, Tensor)
+KILN_OPCASE_ATTR(attr_strings, Strings, strings, std::vector<std::string>)
 #undef KILN_OPCASE_ATTR
+
+OpCase& OpCase::attr(const std::string& key, ir::Attribute a) {
+    node_->attributes[key] = std::move(a);
+    return *this;
+}
 
 OpCase& OpCase::outputs(int n) {
     output_count_ = n;
@@ -64,42 +70,26 @@ std::vector<Tensor> OpCase::run() {
     ir::Node& node = *node_;
     node.inputs.clear();
     node.outputs.clear();
-    std::vector<TensorInfo> infos(inputs_.size());
-    ops::InferContext ictx{node, {}, {}, {}};
+    std::vector<const Tensor*> inputs;
     for (size_t i = 0; i < inputs_.size(); ++i) {
         if (!present_[i]) {
             node.inputs.push_back(nullptr);
-            ictx.inputs.push_back(nullptr);
-            ictx.values.push_back(nullptr);
+            inputs.push_back(nullptr);
             continue;
         }
-        ir::Value* v = graph_.find_value("in" + std::to_string(i));
-        if (!v) v = graph_.add_value("in" + std::to_string(i));
-        infos[i] = TensorInfo{inputs_[i].dtype(), SymbolicShape(inputs_[i].shape().begin(), inputs_[i].shape().end())};
-        v->type = infos[i];
+        std::string name = "in" + std::to_string(i);
+        ir::Value* v = graph_.find_value(name);
+        if (!v) v = graph_.add_value(name);
+        v->type = cpu::info_of(inputs_[i]);
         node.inputs.push_back(v);
-        ictx.inputs.push_back(&infos[i]);
-        ictx.values.push_back(&inputs_[i]);
+        inputs.push_back(&inputs_[i]);
     }
     for (int i = 0; i < output_count_; ++i) {
-        ir::Value* v = graph_.find_value("out" + std::to_string(i));
-        if (!v) v = graph_.add_value("out" + std::to_string(i));
-        node.outputs.push_back(v);
+        std::string name = "out" + std::to_string(i);
+        ir::Value* v = graph_.find_value(name);
+        node.outputs.push_back(v ? v : graph_.add_value(name));
     }
-    ops::infer_node(ictx);
-    std::vector<Tensor> outs;
-    for (int i = 0; i < output_count_; ++i) {
-        const TensorInfo& info = ictx.outputs[i];
-        KILN_CHECK(info.is_static(), Internal, node.describe(), ": output ", i,
-                   " shape not inferred: ", symbolic_shape_to_string(info.shape));
-        outs.emplace_back(info.dtype, info.static_shape());
-    }
-    auto kernel = cpu::create_kernel(node);
-    cpu::KernelContext kctx{node, {}, {}, threads_};
-    for (size_t i = 0; i < inputs_.size(); ++i) kctx.inputs.push_back(present_[i] ? &inputs_[i] : nullptr);
-    for (auto& t : outs) kctx.outputs.push_back(&t);
-    kernel->run(kctx);
-    return outs;
+    return cpu::evaluate_node(node, inputs, threads_);
 }
 
 }  // namespace kiln::test

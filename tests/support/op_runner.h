@@ -30,6 +30,8 @@ class OpCase {
     OpCase& attr_ints(const std::string& key, std::vector<int64_t> v);
     OpCase& attr_floats(const std::string& key, std::vector<float> v);
     OpCase& attr_tensor(const std::string& key, Tensor t);
+    OpCase& attr_strings(const std::string& key, std::vector<std::string> v);
+    OpCase& attr(const std::string& key, ir::Attribute a);
     OpCase& outputs(int n);  // default 1
     OpCase& threads(int n);  // default 1
     // Runs and returns the outputs; throws kiln::Error like the runtime would.

@@ -5,8 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "ops/op_def.h"
-#include "providers/cpu/kernel.h"
 #include "support/expect_error.h"
 #include "support/op_runner.h"
 
@@ -22,36 +20,13 @@ using Strings = std::vector<std::string>;
 Tensor str(Shape s, Strings v) { return Tensor::from_vector<std::string>(DType::String, std::move(s), v); }
 Tensor i64(Shape s, std::vector<int64_t> v) { return Tensor::from_vector<int64_t>(DType::Int64, std::move(s), v); }
 
-// Runs `node` (op and attributes set, string-list attributes included, which OpCase cannot set) on `inputs`
-// through its shape function and CPU kernel.
+// Runs `op` with `attrs` (string-list attributes included) on `inputs` through its shape function and kernel.
 std::vector<Tensor> run_node(const std::string& op, std::vector<Tensor> inputs, const ir::AttributeMap& attrs,
                              int outputs = 1) {
-    ir::Graph graph;
-    ir::Node node;
-    node.name = op + "_under_test";
-    node.op_type = op;
-    node.op = op_kind_from_name(op);
-    node.attributes = attrs;
-    std::vector<TensorInfo> infos(inputs.size());
-    ops::InferContext ictx{node, {}, {}, {}};
-    for (size_t i = 0; i < inputs.size(); ++i) {
-        infos[i] = TensorInfo{inputs[i].dtype(), SymbolicShape(inputs[i].shape().begin(), inputs[i].shape().end())};
-        ir::Value* v = graph.add_value("in" + std::to_string(i));
-        v->type = infos[i];
-        node.inputs.push_back(v);
-        ictx.inputs.push_back(&infos[i]);
-        ictx.values.push_back(&inputs[i]);
-    }
-    for (int i = 0; i < outputs; ++i) node.outputs.push_back(graph.add_value("out" + std::to_string(i)));
-    ops::infer_node(ictx);
-    std::vector<Tensor> outs;
-    for (int i = 0; i < outputs; ++i) outs.emplace_back(ictx.outputs[i].dtype, ictx.outputs[i].static_shape());
-    auto kernel = cpu::create_kernel(node);
-    cpu::KernelContext kctx{node, {}, {}, 1};
-    for (auto& t : inputs) kctx.inputs.push_back(&t);
-    for (auto& t : outs) kctx.outputs.push_back(&t);
-    kernel->run(kctx);
-    return outs;
+    OpCase c(op);
+    for (auto& t : inputs) c.input(std::move(t));
+    for (const auto& [key, a] : attrs) c.attr(key, a);
+    return c.outputs(outputs).run();
 }
 
 ir::Attribute strings_attr(Strings v) {
