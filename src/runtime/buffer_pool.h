@@ -1,6 +1,7 @@
 // BufferPool: per-run recycling of intermediate buffers. A value's buffer returns to the pool after its last
 // consumer ran (the memory plan's release points) and is handed to a later value of similar size.
-// One pool per run: not thread-safe.
+// A pool serves one run at a time (not thread-safe); the plan keeps idle pools for later runs, so that steady
+// state runs allocate nothing.
 #pragma once
 
 #include <cstddef>
@@ -19,6 +20,10 @@ class BufferPool {
     // Takes back the buffer of a tensor that allocate() produced and clears the tensor. Tensors from elsewhere
     // are just cleared.
     void release(Tensor& t);
+
+    // Forgets the buffers still handed out (they now belong to the tensors returned to the caller), keeping the
+    // idle ones for the next run.
+    void end_run() { in_use_.clear(); }
 
     size_t bytes_allocated() const { return bytes_allocated_; }
 

@@ -97,6 +97,8 @@ ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : graph_(graph
     }
 }
 
+ExecutionPlan::~ExecutionPlan() = default;
+
 int ExecutionPlan::slot_of(const ir::Value* v) const {
     auto it = index_.find(v);
     return it == index_.end() ? -1 : it->second;
@@ -135,8 +137,23 @@ void ExecutionPlan::run_kernel_step(const Step& step, std::vector<Tensor>& slots
     step.kernel->run(kctx);
 }
 
+std::unique_ptr<BufferPool> ExecutionPlan::take_pool() const {
+    std::lock_guard<std::mutex> lock(pools_mutex_);
+    if (idle_pools_.empty()) return std::make_unique<BufferPool>();
+    auto pool = std::move(idle_pools_.back());
+    idle_pools_.pop_back();
+    return pool;
+}
+
+void ExecutionPlan::give_back_pool(std::unique_ptr<BufferPool> pool) const {
+    pool->end_run();
+    std::lock_guard<std::mutex> lock(pools_mutex_);
+    idle_pools_.push_back(std::move(pool));
+}
+
 std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vector<int>& fetch_slots) const {
-    BufferPool pool;
+    std::unique_ptr<BufferPool> owned = take_pool();
+    BufferPool& pool = *owned;
     for (const Step& step : steps_) {
         try {
             if (step.kernel) {
@@ -158,6 +175,8 @@ std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vec
         // that the caller never writes into the session's weights, its own inputs or an enclosing graph's values.
         results.push_back(shared_[s] ? slots[s].clone() : slots[s]);
     }
+    slots.clear();  // intermediates left (unused optional outputs of failed runs) go before the pool is reused
+    give_back_pool(std::move(owned));
     return results;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@
 
 namespace kiln::rt {
 
+class BufferPool;
 class ExecutionPlan;
 
 struct Step {
@@ -34,6 +36,7 @@ class ExecutionPlan {
     // Builds kernels for every node of `graph` (which must outlive the plan). NotImplemented naming the node
     // when no provider can run it.
     ExecutionPlan(const ir::Graph& graph, int threads);
+    ~ExecutionPlan();
 
     int slot_of(const ir::Value* v) const;
     // Slots of the graph's inputs and outputs, in graph order.
@@ -50,7 +53,9 @@ class ExecutionPlan {
 
   private:
     int slot(const ir::Value* v);
-    void run_kernel_step(const Step& step, std::vector<Tensor>& slots, class BufferPool& pool) const;
+    void run_kernel_step(const Step& step, std::vector<Tensor>& slots, BufferPool& pool) const;
+    std::unique_ptr<BufferPool> take_pool() const;
+    void give_back_pool(std::unique_ptr<BufferPool> pool) const;
 
     const ir::Graph& graph_;
     std::vector<Step> steps_;
@@ -62,6 +67,8 @@ class ExecutionPlan {
     std::vector<int> input_slots_, output_slots_;
     std::vector<std::pair<const ir::Value*, int>> captures_;
     int threads_ = 1;
+    mutable std::mutex pools_mutex_;
+    mutable std::vector<std::unique_ptr<BufferPool>> idle_pools_;  // one per run that has finished
 };
 
 // Runs an If, Loop or Scan step: fills the step's output slots (src/runtime/control_flow.cc).
