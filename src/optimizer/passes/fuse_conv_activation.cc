@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "ops/op_def.h"
+#include "optimizer/graph_edit.h"
 #include "optimizer/pass.h"
 
 namespace kiln::opt {
@@ -102,17 +103,11 @@ class FuseConvActivation : public Pass {
         TypeMap types;
         bool typed = false;
         std::unordered_set<const ir::Node*> fused;  // nodes folded into a FusedConv, removed at the end
-        std::unordered_map<const ir::Value*, std::vector<ir::Node*>> readers;
-        for (auto& node : graph.nodes()) {
-            for (ir::Value* in : node->inputs) {
-                if (in) readers[in].push_back(node.get());
-            }
-        }
-        // The single reader of `v`, or null when v is a graph output or read by zero or several nodes.
+        Readers readers(graph);
+        // The single reader of `v`, unless an earlier Conv already took it.
         auto only_reader = [&](const ir::Value* v) -> ir::Node* {
-            auto it = readers.find(v);
-            if (v->is_graph_output || it == readers.end() || it->second.size() != 1) return nullptr;
-            return fused.count(it->second[0]) ? nullptr : it->second[0];  // already taken by an earlier Conv
+            ir::Node* r = readers.only(v);
+            return r && !fused.count(r) ? r : nullptr;
         };
         for (auto& conv : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
@@ -162,10 +157,7 @@ class FuseConvActivation : public Pass {
             conv->outputs[0] = act ? act->outputs[0] : tail;
             ctx.rewrites += 1;
         }
-        if (fused.empty()) return false;
-        graph.remove_nodes_if([&](const ir::Node& n) { return fused.count(&n) != 0; });
-        graph.prune_values();
-        return true;
+        return remove_nodes(graph, fused);
     }
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <unordered_set>
 
+#include "optimizer/graph_edit.h"
 #include "optimizer/pass.h"
 
 namespace kiln::opt {
@@ -13,17 +14,8 @@ const Tensor* float_constant(const ir::Value* v) {
     return &*v->constant;
 }
 
-int reader_count(const ir::Graph& graph, const ir::Value* v) {
-    int n = 0;
-    for (auto& node : graph.nodes()) {
-        for (const ir::Value* in : node->inputs) n += in == v;
-        for (const ir::Value* in : ir::implicit_inputs(*node)) n += in == v;
-    }
-    return n;
-}
-
 // Folds `bn` into the Conv that produces its input; false when the pattern does not apply.
-bool fuse(ir::Graph& graph, ir::Node& bn) {
+bool fuse(ir::Graph& graph, const Readers& readers, ir::Node& bn) {
     if (bn.op != OpKind::BatchNormalization || bn.attr_int("training_mode", 0) != 0 || bn.inputs.size() < 5) {
         return false;
     }
@@ -32,7 +24,7 @@ bool fuse(ir::Graph& graph, ir::Node& bn) {
     }
     ir::Value* x = bn.inputs[0];
     ir::Node* conv = x ? x->producer : nullptr;
-    if (!conv || conv->op != OpKind::Conv || x->is_graph_output || reader_count(graph, x) != 1) return false;
+    if (!conv || conv->op != OpKind::Conv || readers.only(x) != &bn) return false;
     const Tensor* w = float_constant(conv->input(1));
     const Tensor* gamma = float_constant(bn.input(1));
     const Tensor* beta = float_constant(bn.input(2));
@@ -74,17 +66,15 @@ class FuseConvBatchNorm : public Pass {
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
         std::unordered_set<const ir::Node*> fused;
+        Readers readers(graph);
         for (auto& node : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
-            if (fuse(graph, *node)) {
+            if (fuse(graph, readers, *node)) {
                 fused.insert(node.get());
                 ctx.rewrites += 1;
             }
         }
-        if (fused.empty()) return false;
-        graph.remove_nodes_if([&](const ir::Node& n) { return fused.count(&n) != 0; });
-        graph.prune_values();
-        return true;
+        return remove_nodes(graph, fused);
     }
 };
 

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "optimizer/graph_edit.h"
 #include "optimizer/pass.h"
 
 namespace kiln::opt {
@@ -33,18 +34,11 @@ class FuseGelu : public Pass {
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
         std::unordered_set<const ir::Node*> fused;  // removed at the end
-        std::unordered_map<const ir::Value*, std::vector<ir::Node*>> readers;
-        for (auto& node : graph.nodes()) {
-            for (ir::Value* in : node->inputs) {
-                if (in) readers[in].push_back(node.get());
-            }
-        }
-        // The single reader of `v` if it is an `op` node not yet fused, else null.
+        Readers readers(graph);
+        // The single reader of `v` if it is an ai.onnx `op` node not yet fused, else null.
         auto only_reader = [&](const ir::Value* v, OpKind op) -> ir::Node* {
-            auto it = readers.find(v);
-            if (!v || v->is_graph_output || it == readers.end() || it->second.size() != 1) return nullptr;
-            ir::Node* r = it->second[0];
-            return r->op == op && r->domain.empty() && !fused.count(r) ? r : nullptr;
+            ir::Node* r = readers.only(v, op);
+            return r && !fused.count(r) ? r : nullptr;
         };
         for (auto& erf : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
@@ -82,10 +76,7 @@ class FuseGelu : public Pass {
             for (ir::Node* n : {div, add, mul1, mul2}) fused.insert(n);
             ctx.rewrites += 1;
         }
-        if (fused.empty()) return false;
-        graph.remove_nodes_if([&](const ir::Node& n) { return fused.count(&n) != 0; });
-        graph.prune_values();
-        return true;
+        return remove_nodes(graph, fused);
     }
 };
 

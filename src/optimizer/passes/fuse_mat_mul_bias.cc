@@ -5,6 +5,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "optimizer/graph_edit.h"
 #include "optimizer/pass.h"
 
 namespace kiln::opt {
@@ -21,18 +22,11 @@ class FuseMatMulBias : public Pass {
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
         std::unordered_set<const ir::Node*> fused;  // removed at the end
-        std::unordered_map<const ir::Value*, std::vector<ir::Node*>> readers;
-        for (auto& node : graph.nodes()) {
-            for (ir::Value* in : node->inputs) {
-                if (in) readers[in].push_back(node.get());
-            }
-        }
-        // The single reader of `v` if it is an ai.onnx `op` node, else null.
+        Readers readers(graph);
+        // The single reader of `v` if it is an ai.onnx `op` node not yet fused, else null.
         auto only_reader = [&](const ir::Value* v, OpKind op) -> ir::Node* {
-            auto it = readers.find(v);
-            if (v->is_graph_output || it == readers.end() || it->second.size() != 1) return nullptr;
-            ir::Node* r = it->second[0];
-            return r->op == op && r->domain.empty() && !fused.count(r) ? r : nullptr;
+            ir::Node* r = readers.only(v, op);
+            return r && !fused.count(r) ? r : nullptr;
         };
         for (auto& mm : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
@@ -62,10 +56,7 @@ class FuseMatMulBias : public Pass {
             mm->outputs[0] = gelu ? gelu->outputs[0] : add->outputs[0];
             ctx.rewrites += 1;
         }
-        if (fused.empty()) return false;
-        graph.remove_nodes_if([&](const ir::Node& n) { return fused.count(&n) != 0; });
-        graph.prune_values();
-        return true;
+        return remove_nodes(graph, fused);
     }
 };
 
