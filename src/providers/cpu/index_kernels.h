@@ -12,43 +12,10 @@
 #include <vector>
 
 #include "ops/index.h"
+#include "providers/cpu/dispatch_by_size.h"
 #include "providers/cpu/kernel.h"
 
 namespace kiln::cpu::index {
-
-// Carries one 16-byte element (complex128).
-struct Elem16 {
-    uint64_t lo, hi;
-};
-
-// Calls fn(T{}) with T chosen by element size (uint8_t .. uint64_t, Elem16), or std::string for String.
-// Sub-byte types: NotImplemented naming the node and dtype.
-template <typename Fn>
-void dispatch_by_size(const ir::Node& node, DType dtype, Fn&& fn) {
-    if (dtype == DType::String) {
-        fn(std::string());
-        return;
-    }
-    switch (dtype_bits(dtype)) {
-        case 8:
-            fn(uint8_t());
-            break;
-        case 16:
-            fn(uint16_t());
-            break;
-        case 32:
-            fn(uint32_t());
-            break;
-        case 64:
-            fn(uint64_t());
-            break;
-        case 128:
-            fn(Elem16());
-            break;
-        default:
-            fail(ErrorCode::NotImplemented, node.describe(), ": dtype ", dtype_name(dtype), " is not supported");
-    }
-}
 
 template <typename T>
 void copy_elements(const T* src, int64_t n, T* dst) {
