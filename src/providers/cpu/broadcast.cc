@@ -53,4 +53,42 @@ BroadcastPlan make_broadcast_plan(const Shape& out, const std::vector<const Shap
     return plan;
 }
 
+std::vector<float> broadcast_floats(const ir::Node& node, const float* data, const Shape& shape, const Shape& target,
+                                    const char* what) {
+    size_t rank = target.size();
+    bool ok = true;
+    for (size_t i = 0; i < shape.size(); ++i) {
+        int64_t sd = shape[shape.size() - 1 - i];
+        if (i >= rank) {
+            ok = ok && sd == 1;
+        } else {
+            int64_t td = target[rank - 1 - i];
+            ok = ok && (sd == 1 || sd == td);
+        }
+    }
+    KILN_CHECK(ok, InvalidArgument, node.describe(), ": ", what, " ", shape_to_string(shape), " does not broadcast to ",
+               shape_to_string(target));
+    int64_t total = 1;
+    for (int64_t d : target) total *= d;
+    std::vector<int64_t> strides(rank, 0);
+    int64_t stride = 1;
+    for (size_t i = 0; i < shape.size() && i < rank; ++i) {
+        size_t td = rank - 1 - i, sd = shape.size() - 1 - i;
+        strides[td] = shape[sd] == 1 ? 0 : stride;
+        stride *= shape[sd];
+    }
+    std::vector<float> out(total);
+    std::vector<int64_t> idx(rank, 0);
+    for (int64_t i = 0; i < total; ++i) {
+        int64_t off = 0;
+        for (size_t d = 0; d < rank; ++d) off += idx[d] * strides[d];
+        out[i] = data[off];
+        for (size_t d = rank; d-- > 0;) {
+            if (++idx[d] < target[d]) break;
+            idx[d] = 0;
+        }
+    }
+    return out;
+}
+
 }  // namespace kiln::cpu

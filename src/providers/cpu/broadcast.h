@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/parallel.h"
+#include "ir/graph.h"
 #include "kiln/tensor.h"
 
 namespace kiln::cpu {
@@ -23,6 +24,11 @@ struct BroadcastPlan {
     std::array<int64_t, kMaxBroadcastInputs> inner_stride{};        // 0 or 1 per input
     int64_t rows = 1;                                               // product of dims
 };
+
+// `data` of `shape` broadcast (numpy, right-aligned) to `target`, materialised; InvalidArgument naming the node
+// and `what` when it does not broadcast. For per-channel parameters (scale, bias) of normalisations.
+std::vector<float> broadcast_floats(const ir::Node& node, const float* data, const Shape& shape, const Shape& target,
+                                    const char* what);
 
 // Precondition: every input shape broadcasts to `out` (the shape function checked it); at most 3 inputs.
 BroadcastPlan make_broadcast_plan(const Shape& out, const std::vector<const Shape*>& inputs);

@@ -8,6 +8,7 @@
 
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/broadcast.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/kernel.h"
 #include "providers/cpu/vec_math.h"
@@ -18,32 +19,6 @@ namespace {
 void check_dtype(const ir::Node& node, DType t) {
     KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16, NotImplemented,
                node.describe(), ": ", node.op_type, " on ", dtype_name(t), " is not implemented");
-}
-
-// `t` (broadcastable, numpy rules) expanded to the trailing shape `target`.
-std::vector<float> expand_to(const float* data, const Shape& shape, const Shape& target) {
-    int64_t total = 1;
-    for (int64_t d : target) total *= d;
-    std::vector<float> out(total);
-    size_t rank = target.size();
-    std::vector<int64_t> strides(rank, 0);
-    int64_t stride = 1;
-    for (size_t i = 0; i < shape.size() && i < rank; ++i) {
-        size_t td = rank - 1 - i, sd = shape.size() - 1 - i;
-        strides[td] = shape[sd] == 1 ? 0 : stride;
-        stride *= shape[sd];
-    }
-    std::vector<int64_t> idx(rank, 0);
-    for (int64_t i = 0; i < total; ++i) {
-        int64_t off = 0;
-        for (size_t d = 0; d < rank; ++d) off += idx[d] * strides[d];
-        out[i] = data[off];
-        for (size_t d = rank; d-- > 0;) {
-            if (++idx[d] < target[d]) break;
-            idx[d] = 0;
-        }
-    }
-    return out;
 }
 
 class BatchNormKernel : public Kernel {
@@ -177,9 +152,9 @@ class LayerNormKernel : public Kernel {
         for (int64_t d : norm_shape) size *= d;
         int64_t rows = size ? xt.element_count() / size : 0;
         FloatView x(&xt), scale(ctx.input(1)), bias(ctx.input(2));
-        std::vector<float> s = expand_to(scale.data(), ctx.input(1)->shape(), norm_shape);
+        std::vector<float> s = broadcast_floats(ctx.node, scale.data(), ctx.input(1)->shape(), norm_shape, "scale");
         std::vector<float> b;
-        if (ctx.input(2)) b = expand_to(bias.data(), ctx.input(2)->shape(), norm_shape);
+        if (ctx.input(2)) b = broadcast_floats(ctx.node, bias.data(), ctx.input(2)->shape(), norm_shape, "bias");
         FloatOut y(*ctx.output(0));
         std::vector<float> mean(rows), inv(rows);
         normalize_rows(x.data(), y.data(), rows, size, epsilon_, s.data(), b.empty() ? nullptr : b.data(), false, 1,

@@ -9,6 +9,7 @@
 
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/broadcast.h"
 #include "providers/cpu/elementwise_common.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/transformer_kernels.h"
@@ -21,45 +22,6 @@ void check_float(const ir::Node& node, const Tensor* t, const char* what) {
     DType d = t->dtype();
     KILN_CHECK(d == DType::Float || d == DType::Double || d == DType::Float16 || d == DType::BFloat16, NotImplemented,
                node.describe(), ": ", what, " dtype ", dtype_name(d), " is not supported");
-}
-
-// `data` of `shape` broadcast (numpy, right-aligned) to `target`; InvalidArgument naming the node otherwise.
-std::vector<float> broadcast_to(const ir::Node& node, const float* data, const Shape& shape, const Shape& target,
-                                const char* what) {
-    size_t rank = target.size();
-    bool ok = true;
-    for (size_t i = 0; i < shape.size(); ++i) {
-        int64_t sd = shape[shape.size() - 1 - i];
-        if (i >= rank) {
-            ok = ok && sd == 1;
-        } else {
-            int64_t td = target[rank - 1 - i];
-            ok = ok && (sd == 1 || sd == td);
-        }
-    }
-    KILN_CHECK(ok, InvalidArgument, node.describe(), ": ", what, " ", shape_to_string(shape), " does not broadcast to ",
-               shape_to_string(target));
-    int64_t total = 1;
-    for (int64_t d : target) total *= d;
-    std::vector<int64_t> strides(rank, 0);
-    int64_t stride = 1;
-    for (size_t i = 0; i < shape.size() && i < rank; ++i) {
-        size_t td = rank - 1 - i, sd = shape.size() - 1 - i;
-        strides[td] = shape[sd] == 1 ? 0 : stride;
-        stride *= shape[sd];
-    }
-    std::vector<float> out(total);
-    std::vector<int64_t> idx(rank, 0);
-    for (int64_t i = 0; i < total; ++i) {
-        int64_t off = 0;
-        for (size_t d = 0; d < rank; ++d) off += idx[d] * strides[d];
-        out[i] = data[off];
-        for (size_t d = rank; d-- > 0;) {
-            if (++idx[d] < target[d]) break;
-            idx[d] = 0;
-        }
-    }
-    return out;
 }
 
 class ShrinkKernel : public Kernel {
@@ -141,7 +103,7 @@ class RmsNormKernel : public Kernel {
         for (int64_t d : norm_shape) size *= d;
         const int64_t rows = size ? xt.element_count() / size : 0;
         FloatView x(&xt), s(&st);
-        std::vector<float> scale = broadcast_to(node, s.data(), st.shape(), norm_shape, "scale");
+        std::vector<float> scale = broadcast_floats(node, s.data(), st.shape(), norm_shape, "scale");
         FloatOut y(*ctx.output(0));
         parallel_for(
             rows, ctx.threads,
