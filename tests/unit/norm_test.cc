@@ -48,21 +48,22 @@ TEST(NormTest, BatchNormalizationInference) {
     expect_values(y, {0, 2, 1, 3});
 }
 
-TEST(NormTest, BatchNormalizationTrainingIsNotImplemented) {
-    try {
-        test::OpCase("BatchNormalization")
-            .input(vec({1, 1, 2}, {1, 2}))
-            .input(vec({1}, {1}))
-            .input(vec({1}, {0}))
-            .input(vec({1}, {0}))
-            .input(vec({1}, {1}))
-            .attr_int("training_mode", 1)
-            .outputs(3)
-            .run();
-        FAIL() << "expected NotImplemented";
-    } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::NotImplemented);
-    }
+TEST(NormTest, BatchNormalizationTrainingUsesBatchStatistics) {
+    // x = [1, 2]: batch mean 1.5, population var 0.25 (np.var); y = (x - 1.5) / np.sqrt(0.25 + 1e-5);
+    // running_mean = 0 * 0.9 + 1.5 * 0.1, running_var = 1 * 0.9 + 0.25 * 0.1
+    auto out = test::OpCase("BatchNormalization")
+                   .input(vec({1, 1, 2}, {1, 2}))
+                   .input(vec({1}, {1}))
+                   .input(vec({1}, {0}))
+                   .input(vec({1}, {0}))
+                   .input(vec({1}, {1}))
+                   .attr_int("training_mode", 1)
+                   .outputs(3)
+                   .run();
+    EXPECT_NEAR(out[0].data<float>()[0], -0.99998f, 1e-5f);
+    EXPECT_NEAR(out[0].data<float>()[1], 0.99998f, 1e-5f);
+    EXPECT_NEAR(out[1].data<float>()[0], 0.15f, 1e-6f);
+    EXPECT_NEAR(out[2].data<float>()[0], 0.925f, 1e-6f);
 }
 
 TEST(NormTest, InstanceNormalization) {

@@ -23,13 +23,14 @@ void check_dtype(const ir::Node& node, DType t) {
 
 class BatchNormKernel : public Kernel {
   public:
-    explicit BatchNormKernel(const ir::Node& node) : epsilon_(node.attr_float("epsilon", 1e-5f)) {
-        bool training = node.attr_int("training_mode", 0) != 0;
+    explicit BatchNormKernel(const ir::Node& node)
+        : epsilon_(node.attr_float("epsilon", 1e-5f)),
+          momentum_(node.attr_float("momentum", 0.9f)),
+          training_(node.attr_int("training_mode", 0) != 0) {
         size_t extra = 0;
         for (size_t i = 1; i < node.outputs.size(); ++i) extra += node.outputs[i] != nullptr;
-        KILN_CHECK(!training, NotImplemented, node.describe(),
-                   ": training_mode=1 (batch statistics and running_mean / running_var outputs) is not implemented");
-        KILN_CHECK(extra == 0, InvalidModel, node.describe(), ": extra outputs require training_mode=1");
+        KILN_CHECK(training_ || extra == 0, InvalidModel, node.describe(),
+                   ": running_mean / running_var outputs require training_mode=1");
     }
 
     void run(KernelContext& ctx) const override {
@@ -40,10 +41,27 @@ class BatchNormKernel : public Kernel {
         const Shape& xs = xt.shape();
         const int64_t n = xs[0], c = xs.size() > 1 ? xs[1] : 1;
         const int64_t size = n * c > 0 ? xt.element_count() / (n * c) : 0;
+        // Training mode normalises with the batch's own statistics (population variance over N and the spatial
+        // dims) and outputs the updated running statistics, as the ONNX reference does.
+        std::vector<float> batch_mean, batch_var;
+        if (training_) batch_statistics(x.data(), n, c, size, batch_mean, batch_var);
+        const float* use_mean = training_ ? batch_mean.data() : mean.data();
+        const float* use_var = training_ ? batch_var.data() : var.data();
         std::vector<float> a(c), b(c);
         for (int64_t i = 0; i < c; ++i) {
-            a[i] = scale.data()[i] / std::sqrt(var.data()[i] + epsilon_);
-            b[i] = bias.data()[i] - mean.data()[i] * a[i];
+            a[i] = scale.data()[i] / std::sqrt(use_var[i] + epsilon_);
+            b[i] = bias.data()[i] - use_mean[i] * a[i];
+        }
+        if (training_) {
+            const float* running[] = {mean.data(), var.data()};
+            const float* batch[] = {batch_mean.data(), batch_var.data()};
+            for (size_t k = 0; k < 2; ++k) {
+                Tensor* out = ctx.output(1 + k);
+                if (!out) continue;
+                FloatOut o(*out);
+                for (int64_t i = 0; i < c; ++i) o.data()[i] = running[k][i] * momentum_ + batch[k][i] * (1 - momentum_);
+                o.finish();
+            }
         }
         parallel_for(
             n * c, ctx.threads,
@@ -60,7 +78,32 @@ class BatchNormKernel : public Kernel {
     }
 
   private:
+    // Per-channel mean and population variance of x [n, c, size].
+    static void batch_statistics(const float* x, int64_t n, int64_t c, int64_t size, std::vector<float>& mean,
+                                 std::vector<float>& var) {
+        mean.assign(c, 0.f);
+        var.assign(c, 0.f);
+        double count = static_cast<double>(n * size);
+        if (count == 0) return;
+        for (int64_t ch = 0; ch < c; ++ch) {
+            double sum = 0, sq = 0;
+            for (int64_t b = 0; b < n; ++b) {
+                const float* p = x + (b * c + ch) * size;
+                for (int64_t i = 0; i < size; ++i) sum += p[i];
+            }
+            double m = sum / count;
+            for (int64_t b = 0; b < n; ++b) {
+                const float* p = x + (b * c + ch) * size;
+                for (int64_t i = 0; i < size; ++i) sq += (p[i] - m) * (p[i] - m);
+            }
+            mean[ch] = static_cast<float>(m);
+            var[ch] = static_cast<float>(sq / count);
+        }
+    }
+
     float epsilon_;
+    float momentum_;
+    bool training_;
 };
 
 // sum(x[i]), or sum((x[i] - center)^2) when `squares`, over sixteen float partial sums (vectorised) combined in
