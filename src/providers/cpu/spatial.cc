@@ -12,9 +12,9 @@
 #include "common/parallel.h"
 #include "ops/conv_window.h"
 #include "ops/shape_util.h"
+#include "ops/spatial_algo.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/kernel.h"
-#include "ops/spatial_algo.h"
 #include "providers/cpu/spatial_kernels.h"
 
 namespace kiln::cpu {

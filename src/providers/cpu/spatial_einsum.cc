@@ -8,10 +8,10 @@
 
 #include "common/half.h"
 #include "common/parallel.h"
+#include "ops/spatial_algo.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/gemm.h"
 #include "providers/cpu/kernel.h"
-#include "ops/spatial_algo.h"
 #include "providers/cpu/spatial_kernels.h"
 
 namespace kiln::cpu {
