@@ -7,7 +7,7 @@
 namespace kiln::rt {
 
 // Fills Value::type for every node output. Errors from shape functions (inconsistent model) propagate naming
-// the node; ops whose shape function is not written yet keep the declared type.
+// the node; where a shape function cannot serve (NotImplemented) the declared type stays.
 void infer_graph_shapes(ir::Graph& graph);
 
 }  // namespace kiln::rt
