@@ -5,6 +5,7 @@
 // layout_shape.cc holds the rearranging ones.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "common/half.h"
@@ -138,15 +139,21 @@ void infer_range(InferContext& ctx) {
     KILN_CHECK(d != 0, InvalidArgument, ctx.node.describe(), ": 'delta' must not be zero");
     int64_t count = 0;
     if (dtype_is_integer(start.dtype)) {
-        // Exact integer arithmetic: ceil((limit - start) / delta).
-        int64_t si = static_cast<int64_t>(s), li = static_cast<int64_t>(l), di = static_cast<int64_t>(d);
-        int64_t span = li - si;
-        int64_t q = span / di;
+        // Exact integer arithmetic: ceil((limit - start) / delta), in 128 bits so that neither the span nor
+        // INT64_MIN / -1 overflows (the latter traps).
+        __int128 si = static_cast<int64_t>(s), li = static_cast<int64_t>(l), di = static_cast<int64_t>(d);
+        __int128 span = li - si;
+        __int128 q = span / di;
         if (q * di != span && ((span > 0) == (di > 0))) ++q;
-        count = std::max<int64_t>(q, 0);
+        KILN_CHECK(q <= std::numeric_limits<int64_t>::max(), InvalidArgument, ctx.node.describe(), ": Range from ", s,
+                   " to ", l, " by ", d, " has more elements than int64 holds");
+        count = static_cast<int64_t>(std::max<__int128>(q, 0));
     } else {
         // In double, like numpy.arange in the reference.
-        count = static_cast<int64_t>(std::max(0.0, std::ceil((l - s) / d)));
+        double c = std::max(0.0, std::ceil((l - s) / d));
+        KILN_CHECK(c < 9.2e18, InvalidArgument, ctx.node.describe(), ": Range from ", s, " to ", l, " by ", d,
+                   " has too many elements");
+        count = static_cast<int64_t>(c);
     }
     ctx.outputs[0].shape = SymbolicShape{Dim(count)};
 }

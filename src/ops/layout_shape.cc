@@ -2,6 +2,7 @@
 // from layout.cc. Where a shape comes from an input value that is not known yet, the affected dims (or the rank)
 // stay unknown.
 #include <algorithm>
+#include <limits>
 #include <numeric>
 #include <optional>
 #include <set>
@@ -248,9 +249,13 @@ void infer_pad(InferContext& ctx) {
             if (begin != 0 || end != 0) d = Dim();
             continue;
         }
-        int64_t size = d.value + begin + end;
-        KILN_CHECK(size >= 0, InvalidArgument, node.describe(), ": pads ", begin, ",", end, " on axis ", axes[i],
-                   " of input ", shape_str(s), " give a negative size");
+        // Checked: the kernel negates the pads and adds them to the extent.
+        int64_t size = 0;
+        KILN_CHECK(begin != std::numeric_limits<int64_t>::min() && end != std::numeric_limits<int64_t>::min() &&
+                       !__builtin_add_overflow(d.value, begin, &size) && !__builtin_add_overflow(size, end, &size) &&
+                       size >= 0,
+                   InvalidArgument, node.describe(), ": pads ", begin, ",", end, " on axis ", axes[i], " of input ",
+                   shape_str(s), " give a negative or unrepresentable size");
         int64_t cropped = d.value + std::min<int64_t>(begin, 0) + std::min<int64_t>(end, 0);
         KILN_CHECK(mode == "constant" || cropped > 0 || (begin <= 0 && end <= 0), InvalidArgument, node.describe(),
                    ": cannot pad an empty axis ", axes[i], " in mode '", mode, "'");
@@ -373,11 +378,13 @@ void infer_slice(InferContext& ctx) {
         if (step > 0) {
             start = std::clamp<int64_t>(start, 0, dim);
             end = std::clamp<int64_t>(end, 0, dim);
-            count = end > start ? (end - start + step - 1) / step : 0;
+            count = end > start ? (end - start - 1) / step + 1 : 0;
         } else {
             start = std::clamp<int64_t>(start, 0, dim - 1);
             end = std::clamp<int64_t>(end, -1, dim - 1);
-            count = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+            // -step would overflow for INT64_MIN; any step below -dim takes one element.
+            int64_t back = step < -dim ? dim + 1 : -step;
+            count = start > end ? (start - end - 1) / back + 1 : 0;
         }
         d = Dim(count);
     }
@@ -473,8 +480,11 @@ void infer_tile(InferContext& ctx) {
         for (size_t i = 0; i < s.size(); ++i) {
             int64_t r = (*repeats)[i];
             KILN_CHECK(r >= 0, InvalidArgument, node.describe(), ": negative repeat ", r);
+            int64_t extent = 0;
+            KILN_CHECK(!s[i].known() || !__builtin_mul_overflow(s[i].value, r, &extent), InvalidArgument,
+                       node.describe(), ": repeat ", r, " of dim ", s[i].value, " overflows int64");
             if (s[i].known())
-                out[i] = Dim(s[i].value * r);
+                out[i] = Dim(extent);
             else if (r == 1)
                 out[i] = s[i];
         }

@@ -47,14 +47,19 @@ inline ResizeGeometry resize_geometry(const ir::Node& node, const std::vector<in
     if (!scales.empty()) {
         for (size_t i = 0; i < axes.size(); ++i) {
             KILN_CHECK(scales[i] > 0, InvalidArgument, node.describe(), ": scales must be positive, got ", scales[i]);
+            double out = std::floor(scales[i] * static_cast<double>(in[axes[i]]));
+            KILN_CHECK(out < 9.2e18, InvalidArgument, node.describe(), ": scale ", scales[i], " on axis ", axes[i],
+                       " gives an output larger than int64 holds");
             g.scales[axes[i]] = scales[i];
-            g.out[axes[i]] = static_cast<int64_t>(std::floor(scales[i] * static_cast<double>(in[axes[i]])));
+            g.out[axes[i]] = static_cast<int64_t>(out);
         }
         return g;
     }
     std::string policy = node.attr_string("keep_aspect_ratio_policy", "stretch");
     for (size_t i = 0; i < axes.size(); ++i) {
         KILN_CHECK(sizes[i] >= 0, InvalidArgument, node.describe(), ": sizes must be non-negative");
+        KILN_CHECK(sizes[i] == 0 || in[axes[i]] > 0, InvalidArgument, node.describe(), ": cannot resize empty axis ",
+                   axes[i], " to size ", sizes[i]);
         g.out[axes[i]] = sizes[i];
         g.scales[axes[i]] = in[axes[i]] > 0 ? static_cast<double>(sizes[i]) / static_cast<double>(in[axes[i]]) : 1.0;
     }

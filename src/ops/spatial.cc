@@ -40,6 +40,8 @@ void infer_affine_grid(InferContext& ctx) {
         const SymbolicShape* ss = shape_of(ctx.input(1));
         if (ss && ss->size() == 1 && (*ss)[0].known()) {
             int64_t n = (*ss)[0].value;
+            KILN_CHECK(n == 4 || n == 5, InvalidModel, node.describe(), ": size has ", n,
+                       " entries, expected 4 (N, C, H, W) or 5 (N, C, D, H, W)");
             SymbolicShape s(static_cast<size_t>(n - 1), Dim());
             if (theta) s[0] = (*theta)[0];
             s[n - 2] = n - 2;

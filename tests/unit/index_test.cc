@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -274,6 +275,20 @@ TEST(IndexTest, UniqueStrings) {
                    .run();
     EXPECT_EQ(values_of<std::string>(out[0]), (std::vector<std::string>{"a", "b", "c"}));
     EXPECT_EQ(values_of<int64_t>(out[3]), (std::vector<int64_t>{1, 2, 1}));
+}
+
+TEST(IndexTest, TensorScatterHugeWriteIndexIsRejected) {
+    // write + seq overflowed and passed the bounds check, writing far outside the cache.
+    expect_error(
+        [&] {
+            OpCase("TensorScatter")
+                .input(f32({1, 4, 1}, {0, 0, 0, 0}))
+                .input(f32({1, 1, 1}, {1}))
+                .input(i64({1}, {std::numeric_limits<int64_t>::max()}))
+                .attr_int("axis", 1)
+                .run();
+        },
+        ErrorCode::InvalidArgument, {"TensorScatter_under_test", "write index"});
 }
 
 }  // namespace

@@ -2,9 +2,11 @@
 // expression that produced each is in the comment next to it.
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <numeric>
 
 #include "ops/op_def.h"
+#include "support/expect_error.h"
 #include "support/op_runner.h"
 
 namespace kiln {
@@ -367,6 +369,64 @@ TEST(LayoutDtypes, MovesEveryWidth) {
               (std::vector<uint16_t>{0x3c00, 0x4200, 0x4000, 0x4400}));
     Tensor l = i64({2, 2}, {1, 2, 3, 4});
     EXPECT_EQ(values<int64_t>(OpCase("Transpose").input(l).run()[0]), (std::vector<int64_t>{1, 3, 2, 4}));
+}
+
+// Hostile values read from input data: each fails with InvalidArgument naming the node instead of trapping,
+// overflowing or silently giving a wrong extent.
+constexpr int64_t kI64Min = std::numeric_limits<int64_t>::min();
+constexpr int64_t kI64Max = std::numeric_limits<int64_t>::max();
+
+TEST(LayoutHostile, RangeInt64MinByMinusOneDoesNotTrap) {
+    // (INT64_MIN - 0) / -1 overflowed (SIGFPE) in the element count.
+    test::expect_error([] { OpCase("Range").input(i64({}, {0})).input(i64({}, {kI64Min})).input(i64({}, {-1})).run(); },
+                       ErrorCode::InvalidArgument, {"Range_under_test", "int64"});
+}
+
+TEST(LayoutHostile, SliceHugeStepTakesOneElement) {
+    // np.arange(5)[0:5:2**63-1] -> [0]; np.arange(5)[4:-10:-2**63] -> [4]
+    auto up = OpCase("Slice")
+                  .input(arange_f({5}))
+                  .input(i64({1}, {0}))
+                  .input(i64({1}, {5}))
+                  .input(i64({1}, {0}))
+                  .input(i64({1}, {kI64Max}))
+                  .run();
+    EXPECT_EQ(values<float>(up[0]), (std::vector<float>{0}));
+    auto down = OpCase("Slice")
+                    .input(arange_f({5}))
+                    .input(i64({1}, {4}))
+                    .input(i64({1}, {-10}))
+                    .input(i64({1}, {0}))
+                    .input(i64({1}, {kI64Min}))
+                    .run();
+    EXPECT_EQ(values<float>(down[0]), (std::vector<float>{4}));
+}
+
+TEST(LayoutHostile, TileRepeatOverflowIsRejected) {
+    // 4 * (2**62 + 1) wrapped to 4.
+    test::expect_error([] { OpCase("Tile").input(arange_f({4})).input(i64({1}, {(int64_t{1} << 62) + 1})).run(); },
+                       ErrorCode::InvalidArgument, {"Tile_under_test", "overflows"});
+}
+
+TEST(LayoutHostile, PadOverflowIsRejected) {
+    // 3 + INT64_MIN + (INT64_MIN + 1) wrapped to a valid-looking size.
+    test::expect_error(
+        [] {
+            OpCase("Pad")
+                .input(arange_f({3}))
+                .input(i64({2}, {kI64Min, kI64Min + 1}))
+                .attr_string("mode", "edge")
+                .run();
+        },
+        ErrorCode::InvalidArgument, {"Pad_under_test", "pads"});
+}
+
+TEST(LayoutHostile, AffineGridSizeOfWrongLengthIsRejected) {
+    // size's values unknown but its length 1 known: the shape function wrote before its output shape.
+    ir::AttributeMap none;
+    EXPECT_THROW(infer("AffineGrid", {info(DType::Float, {Dim(1), Dim(2), Dim(3)}), info(DType::Int64, {Dim(1)})},
+                       {nullptr, nullptr}, none),
+                 Error);
 }
 
 }  // namespace

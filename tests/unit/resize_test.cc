@@ -1,6 +1,7 @@
 // Resize CPU kernel and shape-function tests; expected values from numpy expressions in the comments.
 #include <gtest/gtest.h>
 
+#include "support/expect_error.h"
 #include "support/op_runner.h"
 
 namespace kiln {
@@ -98,6 +99,21 @@ TEST(ResizeTest, ScalesAndSizesTogetherIsAnError) {
     Tensor sizes = Tensor::from_vector<int64_t>(DType::Int64, {4}, {1, 1, 4, 4});
     EXPECT_THROW(test::OpCase("Resize").input(kX).missing_input().input(vec({4}, {1, 1, 2, 2})).input(sizes).run(),
                  Error);
+}
+
+TEST(ResizeTest, SizesFromAnEmptyAxisAreRejected) {
+    // An empty input axis resized to 3 read the element before the input.
+    test::expect_error(
+        [] {
+            test::OpCase("Resize")
+                .input(vec({1, 0}, {}))
+                .missing_input()
+                .missing_input()
+                .input(Tensor::from_vector<int64_t>(DType::Int64, {2}, {1, 3}))
+                .attr_string("mode", "nearest")
+                .run();
+        },
+        ErrorCode::InvalidArgument, {"Resize_under_test", "empty axis 1"});
 }
 
 }  // namespace

@@ -193,5 +193,14 @@ TEST(TextTest, TfIdfVectorizerStrings) {
     EXPECT_EQ(values_of<float>(tf), (std::vector<float>{1, 1, 2}));
 }
 
+TEST(TextTest, RegexFullMatchLongStringDoesNotOverflowTheStack) {
+    // The backtracking matcher recursed once per character and crashed on this string.
+    auto out = OpCase("RegexFullMatch")
+                   .input(str({2}, {std::string(300000, 'a'), std::string(300000, 'a') + "c"}))
+                   .attr_string("pattern", "(a|b)*")
+                   .run();
+    EXPECT_EQ(values_of<uint8_t>(out[0]), (std::vector<uint8_t>{1, 0}));
+}
+
 }  // namespace
 }  // namespace kiln

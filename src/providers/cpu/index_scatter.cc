@@ -199,7 +199,7 @@ class TensorScatterKernel final : public Kernel {
                 KILN_CHECK(max_len > 0 || seq == 0, InvalidArgument, ctx.node.describe(),
                            ": circular write into an empty cache");
             } else {
-                KILN_CHECK(w >= 0 && w + seq <= max_len, InvalidArgument, ctx.node.describe(), ": write index ", w,
+                KILN_CHECK(w >= 0 && w <= max_len - seq, InvalidArgument, ctx.node.describe(), ": write index ", w,
                            " plus ", seq, " updates exceeds the cache length ", max_len, " (batch ", b, ")");
             }
         }
@@ -211,8 +211,7 @@ class TensorScatterKernel final : public Kernel {
             for (int64_t p = 0; p < prefixes; ++p) {
                 int64_t w = write[p / per_batch];
                 for (int64_t s = 0; s < seq; ++s) {
-                    int64_t pos = w + s;
-                    if (circular_) pos = ((pos % max_len) + max_len) % max_len;
+                    int64_t pos = circular_ ? ((w % max_len + s) % max_len + max_len) % max_len : w + s;
                     copy_elements(src + (p * seq + s) * inner, inner, dst + (p * max_len + pos) * inner);
                 }
             }

@@ -109,10 +109,17 @@ class RegexFullMatchKernel : public Kernel {
         std::string ecma = re2_to_ecmascript(node, pattern, icase);
         auto flags = std::regex::ECMAScript | std::regex::optimize;
         if (icase) flags |= std::regex::icase;
+        // libstdc++'s default (backtracking) matcher recurses once per input character, so a long string overflows
+        // the stack; its breadth-first matcher (__polynomial) does not, but rejects back-references, which keep the
+        // backtracking one.
         try {
-            regex_ = std::regex(ecma, flags);
-        } catch (const std::regex_error& e) {
-            fail(ErrorCode::InvalidModel, node.describe(), ": invalid regex pattern '", pattern, "': ", e.what());
+            regex_ = std::regex(ecma, flags | std::regex_constants::__polynomial);
+        } catch (const std::regex_error&) {
+            try {
+                regex_ = std::regex(ecma, flags);
+            } catch (const std::regex_error& e) {
+                fail(ErrorCode::InvalidModel, node.describe(), ": invalid regex pattern '", pattern, "': ", e.what());
+            }
         }
     }
 
