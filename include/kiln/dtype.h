@@ -49,7 +49,12 @@ bool dtype_is_valid(int32_t value);
 bool dtype_is_float(DType t);  // Float, Double, Float16, BFloat16 (the types kiln computes as floating point)
 bool dtype_is_integer(DType t);
 
+// The largest tensor kiln allocates or maps (256 TiB): sizes beyond it are refused before any arithmetic on them
+// can overflow.
+constexpr size_t kMaxTensorBytes = size_t(1) << 48;
+
 // Bytes needed for `count` elements (rounded up for sub-byte types); strings count as sizeof(std::string).
+// InvalidArgument when that exceeds kMaxTensorBytes.
 size_t dtype_storage_bytes(DType t, int64_t count);
 
 }  // namespace kiln

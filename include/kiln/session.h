@@ -70,6 +70,9 @@ class Session {
     struct Impl;
 
   private:
+    std::vector<Tensor> run_checked(const std::vector<NamedTensor>& feeds,
+                                    const std::vector<std::string>& output_names) const;
+
     std::unique_ptr<Impl> impl_;
 };
 

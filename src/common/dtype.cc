@@ -1,6 +1,9 @@
 #include "kiln/dtype.h"
 
+#include <algorithm>
 #include <string>
+
+#include "kiln/error.h"
 
 namespace kiln {
 namespace {
@@ -62,8 +65,10 @@ bool dtype_is_integer(DType t) {
 
 size_t dtype_storage_bytes(DType t, int64_t count) {
     if (count <= 0) return 0;
-    if (t == DType::String) return static_cast<size_t>(count) * sizeof(std::string);
-    int bits = dtype_bits(t);
+    size_t bits = t == DType::String ? 8 * sizeof(std::string) : static_cast<size_t>(dtype_bits(t));
+    KILN_CHECK(static_cast<uint64_t>(count) <= kMaxTensorBytes * 8 / std::max<size_t>(bits, 1), InvalidArgument,
+               "a tensor of ", count, " ", dtype_name(t), " elements is larger than kiln's limit of ", kMaxTensorBytes,
+               " bytes");
     return (static_cast<size_t>(count) * bits + 7) / 8;
 }
 

@@ -1,6 +1,7 @@
 #include "runtime/execution_plan.h"
 
 #include <algorithm>
+#include <new>
 
 #include "ops/op_def.h"
 #include "providers/cpu/evaluate.h"
@@ -165,6 +166,8 @@ std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vec
             std::string what = e.what();
             if (what.find(step.node->describe()) != std::string::npos) throw;
             throw Error(e.code(), str(step.node->describe(), ": ", what));
+        } catch (const std::bad_alloc&) {
+            fail(ErrorCode::Internal, step.node->describe(), ": out of memory");
         }
         for (int r : step.releases) pool.release(slots[r]);
     }

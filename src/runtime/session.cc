@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <new>
 #include <unordered_map>
 
 #include "common/parallel.h"
@@ -45,6 +46,21 @@ namespace {
 
 const char* const kCpuProvider = "CPUExecutionProvider";
 
+// Runs `f`, turning what the standard library may throw (out of memory, ...) into kiln::Error, so that nothing
+// but kiln::Error leaves the public API.
+template <typename F>
+auto guarded(const char* what, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const Error&) {
+        throw;
+    } catch (const std::bad_alloc&) {
+        fail(ErrorCode::Internal, "out of memory while ", what);
+    } catch (const std::exception& e) {
+        fail(ErrorCode::Internal, what, ": ", e.what());
+    }
+}
+
 void check_providers(const SessionOptions& options) {
     for (const ProviderEntry& p : options.providers) {
         if (p.name == kCpuProvider) continue;
@@ -90,16 +106,20 @@ void Session::Impl::build() {
 }
 
 Session::Session(const std::string& model_path, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
-    impl_->options = options;
-    impl_->model = onnx::load_model_file(model_path);
-    impl_->build();
+    guarded("creating the session", [&] {
+        impl_->options = options;
+        impl_->model = onnx::load_model_file(model_path);
+        impl_->build();
+    });
 }
 
 Session::Session(const void* model_data, size_t size, const SessionOptions& options, const std::string& base_dir)
     : impl_(std::make_unique<Impl>()) {
-    impl_->options = options;
-    impl_->model = onnx::load_model_bytes(model_data, size, base_dir);
-    impl_->build();
+    guarded("creating the session", [&] {
+        impl_->options = options;
+        impl_->model = onnx::load_model_bytes(model_data, size, base_dir);
+        impl_->build();
+    });
 }
 
 Session::~Session() = default;
@@ -139,6 +159,11 @@ std::string join_names(const std::vector<std::string>& names) {
 
 std::vector<Tensor> Session::run(const std::vector<NamedTensor>& feeds,
                                  const std::vector<std::string>& output_names) const {
+    return guarded("running the session", [&] { return run_checked(feeds, output_names); });
+}
+
+std::vector<Tensor> Session::run_checked(const std::vector<NamedTensor>& feeds,
+                                         const std::vector<std::string>& output_names) const {
     const Impl& impl = *impl_;
     std::vector<Tensor> slots = impl.plan->initial_slots();
     std::vector<std::string> fed;

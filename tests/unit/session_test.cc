@@ -110,6 +110,16 @@ TEST(SessionErrors, UnknownProvider) {
     expect_error([&] { session_of(add_relu_model(), options); }, ErrorCode::InvalidArgument, {"TotallyNotAProvider"});
 }
 
+TEST(SessionErrors, HugeTensorIsRefusedNotAllocated) {
+    // ConstantOfShape([2^59]) of float: 2^61 bytes, whose size arithmetic would wrap without the limit.
+    ModelBuilder b(17);
+    b.input("shape", {1}, 7).output("y", {-1});
+    b.node("ConstantOfShape", {"shape"}, {"y"}, "fill");
+    Session s = session_of(b);
+    Tensor shape = Tensor::from_vector<int64_t>(DType::Int64, {1}, {int64_t(1) << 59});
+    expect_error([&] { s.run({{"shape", shape}}); }, ErrorCode::InvalidArgument, {"'fill'", "limit"});
+}
+
 TEST(Session, ConcurrentRunsMatchSequentialOnes) {
     Session s = session_of(add_relu_model());
     std::mt19937 rng(7);
