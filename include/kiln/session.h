@@ -58,8 +58,11 @@ class Session {
     Session(Session&&) noexcept;
     Session& operator=(Session&&) noexcept;
 
+    // The graph inputs a run must feed (initializers listed as inputs are not among them), and the outputs.
     const std::vector<ValueInfo>& inputs() const;
     const std::vector<ValueInfo>& outputs() const;
+    // Initializers that are also graph inputs: a run may feed them to replace their value.
+    const std::vector<ValueInfo>& overridable_initializers() const;
     const std::vector<NodeAssignment>& node_assignments() const;
     const SessionOptions& options() const;
 

@@ -31,7 +31,7 @@ std::string SessionOptions::config_entry(const std::string& key, const std::stri
 struct Session::Impl {
     SessionOptions options;
     ir::Model model;
-    std::vector<ValueInfo> inputs, outputs;
+    std::vector<ValueInfo> inputs, outputs, overridable;
     std::vector<NodeAssignment> assignments;
     std::unique_ptr<rt::ExecutionPlan> plan;
     std::unordered_map<std::string, int> feed_slot;        // graph input name -> slot
@@ -91,8 +91,12 @@ void Session::Impl::build() {
     apply_dim_overrides(graph, options.dim_overrides);
     for (ir::Value* v : graph.inputs()) {
         declared[v->name] = v->type;
-        inputs.push_back({v->name, v->type});
-        if (!v->constant) required_inputs.push_back(v->name);
+        if (v->constant) {
+            overridable.push_back({v->name, v->type});
+        } else {
+            inputs.push_back({v->name, v->type});
+            required_inputs.push_back(v->name);
+        }
     }
     opt::optimize(graph, options.optimization_level, threads);
     rt::infer_graph_shapes(graph);
@@ -128,6 +132,7 @@ Session& Session::operator=(Session&&) noexcept = default;
 
 const std::vector<ValueInfo>& Session::inputs() const { return impl_->inputs; }
 const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; }
+const std::vector<ValueInfo>& Session::overridable_initializers() const { return impl_->overridable; }
 const std::vector<NodeAssignment>& Session::node_assignments() const { return impl_->assignments; }
 const SessionOptions& Session::options() const { return impl_->options; }
 
@@ -172,6 +177,7 @@ std::vector<Tensor> Session::run_checked(const std::vector<NamedTensor>& feeds,
         if (it == impl.feed_slot.end()) {
             std::vector<std::string> names;
             for (auto& in : impl.inputs) names.push_back(in.name);
+            for (auto& in : impl.overridable) names.push_back(in.name);
             fail(ErrorCode::InvalidArgument, "unknown input '", feed.name, "'; the model's inputs are ",
                  join_names(names));
         }

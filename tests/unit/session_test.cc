@@ -39,8 +39,10 @@ TEST(Session, RunsFromBytesAndFileWithMetadata) {
     sessions.push_back(session_of(b));
     sessions.emplace_back(path);
     for (const Session& s : sessions) {
-        ASSERT_EQ(s.inputs().size(), 2u);
+        ASSERT_EQ(s.inputs().size(), 1u);
         EXPECT_EQ(s.inputs()[0].name, "x");
+        ASSERT_EQ(s.overridable_initializers().size(), 1u);
+        EXPECT_EQ(s.overridable_initializers()[0].name, "b");
         EXPECT_EQ(symbolic_shape_to_string(s.inputs()[0].type.shape), "[N,3]");
         EXPECT_EQ(s.outputs()[0].name, "y");
         Tensor x = Tensor::from_vector<float>(DType::Float, {2, 3}, {1, 1, 1, -5, 3, -1});
