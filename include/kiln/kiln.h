@@ -9,6 +9,7 @@
 #include "kiln/session.h"
 #include "kiln/tensor.h"
 #include "kiln/tensor_info.h"
+#include "kiln/value.h"
 
 namespace kiln {
 

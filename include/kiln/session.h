@@ -11,6 +11,7 @@
 #include "kiln/error.h"
 #include "kiln/tensor.h"
 #include "kiln/tensor_info.h"
+#include "kiln/value.h"
 
 namespace kiln {
 
@@ -67,14 +68,18 @@ class Session {
     const SessionOptions& options() const;
 
     // Runs the model. `output_names` empty: all outputs in graph order. Thread-safe.
+    // Outputs that are sequences or optionals fail with InvalidArgument: use run_values for those models.
     std::vector<Tensor> run(const std::vector<NamedTensor>& feeds,
                             const std::vector<std::string>& output_names = {}) const;
+    // The same for any model: feeds and outputs may be tensors, sequences of tensors or none (an empty optional).
+    std::vector<Value> run_values(const std::vector<NamedValue>& feeds,
+                                  const std::vector<std::string>& output_names = {}) const;
 
     struct Impl;
 
   private:
-    std::vector<Tensor> run_checked(const std::vector<NamedTensor>& feeds,
-                                    const std::vector<std::string>& output_names) const;
+    std::vector<Value> run_values_checked(const std::vector<NamedValue>& feeds,
+                                          const std::vector<std::string>& output_names) const;
 
     std::unique_ptr<Impl> impl_;
 };

@@ -28,9 +28,16 @@ struct Dim {
 
 using SymbolicShape = std::vector<Dim>;
 
+// What a value holds: a tensor, a sequence of tensors, or an optional of either (which may hold nothing).
+enum class ValueKind { Tensor, Sequence, OptionalTensor, OptionalSequence };
+
+const char* value_kind_name(ValueKind kind);  // "tensor", "sequence", "optional(tensor)", "optional(sequence)"
+
 struct TensorInfo {
     DType dtype = DType::Undefined;
     std::optional<SymbolicShape> shape;  // nullopt: rank unknown
+    // For a sequence or optional, dtype and shape describe its tensors (the shape when all of them share it).
+    ValueKind kind = ValueKind::Tensor;
 
     bool has_rank() const { return shape.has_value(); }
     // True when the rank and every dim are known.
@@ -46,6 +53,7 @@ std::string symbolic_shape_to_string(const std::optional<SymbolicShape>& shape);
 struct ValueInfo {
     std::string name;
     TensorInfo type;
+    ValueKind kind = ValueKind::Tensor;  // the same as type.kind
 };
 
 }  // namespace kiln

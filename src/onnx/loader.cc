@@ -7,6 +7,7 @@
 
 #include "onnx/external_data.h"
 #include "onnx/import/graph_importer.h"
+#include "onnx/onnx-data.pb.h"
 #include "onnx/onnx-ml.pb.h"
 #include "onnx/tensor_proto.h"
 
@@ -68,6 +69,52 @@ Tensor load_tensor_file(const std::string& path) {
                path, "' is not a serialized TensorProto");
     ExternalDataResolver external(folder_of(path));
     return tensor_from_proto(proto, &external, proto.name().empty() ? path : proto.name());
+}
+
+namespace {
+
+Value sequence_from_proto(const ::onnx::SequenceProto& proto, ExternalDataResolver& external, const std::string& path) {
+    KILN_CHECK(proto.elem_type() == ::onnx::SequenceProto::TENSOR ||
+                   (proto.elem_type() == ::onnx::SequenceProto::UNDEFINED && proto.tensor_values_size() == 0),
+               InvalidModel, "'", path, "': only sequences of tensors are supported (elem_type ", proto.elem_type(),
+               ")");
+    std::vector<Tensor> tensors;
+    for (const auto& t : proto.tensor_values()) {
+        KILN_CHECK(tensor_proto_is_consistent(t), InvalidModel, "'", path, "': inconsistent tensor in the sequence");
+        tensors.push_back(tensor_from_proto(t, &external, t.name().empty() ? path : t.name()));
+    }
+    return Value::sequence(std::move(tensors));
+}
+
+}  // namespace
+
+Value load_value_file(const std::string& path, ValueKind kind) {
+    if (kind == ValueKind::Tensor) return load_tensor_file(path);
+    auto file = MappedFile::open(path, "value file");
+    ExternalDataResolver external(folder_of(path));
+    if (kind == ValueKind::Sequence) {
+        ::onnx::SequenceProto proto;
+        KILN_CHECK(parse_message(file->data(), file->size(), proto), InvalidModel, "'", path,
+                   "' is not a serialized SequenceProto");
+        return sequence_from_proto(proto, external, path);
+    }
+    ::onnx::OptionalProto proto;
+    KILN_CHECK(parse_message(file->data(), file->size(), proto), InvalidModel, "'", path,
+               "' is not a serialized OptionalProto");
+    switch (proto.elem_type()) {
+        case ::onnx::OptionalProto::UNDEFINED:
+            return Value::none();
+        case ::onnx::OptionalProto::TENSOR:
+            if (!proto.has_tensor_value()) return Value::none();
+            KILN_CHECK(tensor_proto_is_consistent(proto.tensor_value()), InvalidModel, "'", path,
+                       "': inconsistent tensor in the optional");
+            return tensor_from_proto(proto.tensor_value(), &external, path);
+        case ::onnx::OptionalProto::SEQUENCE:
+            if (!proto.has_sequence_value()) return Value::none();
+            return sequence_from_proto(proto.sequence_value(), external, path);
+        default:
+            fail(ErrorCode::InvalidModel, "'", path, "': only optionals of tensors or sequences are supported");
+    }
 }
 
 bool is_tensor_file(const std::string& path) {

@@ -8,6 +8,8 @@
 
 #include "ir/graph.h"
 #include "kiln/tensor.h"
+#include "kiln/tensor_info.h"
+#include "kiln/value.h"
 
 namespace kiln::onnx {
 
@@ -26,6 +28,10 @@ ir::Model load_model_bytes(const void* data, size_t size, const std::string& bas
 
 // A serialized TensorProto (the backend test data's input_N.pb / output_N.pb); InvalidModel when the file is not one.
 Tensor load_tensor_file(const std::string& path);
+
+// A serialized TensorProto, SequenceProto (of tensors) or OptionalProto (of a tensor or a sequence of tensors), read
+// as `kind` says (the type the model declares); InvalidModel when the file is not one.
+Value load_value_file(const std::string& path, ValueKind kind);
 
 // True when `path` holds a serialized TensorProto (and not a SequenceProto/OptionalProto/MapProto).
 bool is_tensor_file(const std::string& path);

@@ -220,6 +220,17 @@ void tensor_to_proto(const Tensor& tensor, const std::string& name, TensorProto*
 }
 
 TensorInfo tensor_info_from_type_proto(const ::onnx::TypeProto& type) {
+    // A sequence or optional: the type of its tensors, with the kind recorded.
+    if (type.has_sequence_type()) {
+        TensorInfo info = tensor_info_from_type_proto(type.sequence_type().elem_type());
+        info.kind = ValueKind::Sequence;
+        return info;
+    }
+    if (type.has_optional_type()) {
+        TensorInfo info = tensor_info_from_type_proto(type.optional_type().elem_type());
+        info.kind = info.kind == ValueKind::Sequence ? ValueKind::OptionalSequence : ValueKind::OptionalTensor;
+        return info;
+    }
     TensorInfo info;
     const ::onnx::TensorShapeProto* shape = nullptr;
     int32_t elem = 0;

@@ -28,7 +28,7 @@ void infer_if(InferContext& ctx) {
     for (size_t i = 0; i < ctx.outputs.size(); ++i) {
         const TensorInfo& a = then_branch.outputs()[i]->type;
         const TensorInfo& b = else_branch.outputs()[i]->type;
-        TensorInfo out{a.dtype != DType::Undefined ? a.dtype : b.dtype, std::nullopt};
+        TensorInfo out{a.dtype != DType::Undefined ? a.dtype : b.dtype, std::nullopt, a.kind};
         if (a.shape && b.shape && a.shape->size() == b.shape->size()) {
             out.shape = SymbolicShape(a.shape->size());
             for (size_t d = 0; d < a.shape->size(); ++d) {
@@ -56,7 +56,7 @@ void infer_loop_or_scan(InferContext& ctx, size_t first_carried_body_output) {
         if (ctx.node.op == OpKind::Scan && !is_carried) {
             ctx.outputs[i] = TensorInfo{t.dtype, std::nullopt};  // the scan axis may be any
         } else {
-            ctx.outputs[i] = is_carried ? TensorInfo{t.dtype, t.shape} : stacked(t);
+            ctx.outputs[i] = is_carried ? TensorInfo{t.dtype, t.shape, t.kind} : stacked(t);
         }
     }
 }

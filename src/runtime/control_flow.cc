@@ -8,22 +8,15 @@ namespace kiln::rt {
 namespace {
 
 // Slots for one run of `plan`: its constants, `inputs` in graph-input order, and the captures from `outer`.
-std::vector<Tensor> subplan_slots(const ExecutionPlan& plan, const std::vector<int>& capture_slots,
-                                  const std::vector<Tensor>& outer, const std::vector<Tensor>& inputs,
-                                  const ir::Node& node) {
+std::vector<Value> subplan_slots(const ExecutionPlan& plan, const std::vector<int>& capture_slots,
+                                 const std::vector<Value>& outer, const std::vector<Value>& inputs,
+                                 const ir::Node& node) {
     KILN_CHECK(inputs.size() == plan.input_slots().size(), InvalidModel, node.describe(), ": subgraph takes ",
                plan.input_slots().size(), " inputs, got ", inputs.size());
-    std::vector<Tensor> slots = plan.initial_slots();
+    std::vector<Value> slots = plan.initial_slots();
     for (size_t i = 0; i < inputs.size(); ++i) slots[plan.input_slots()[i]] = inputs[i];
     for (size_t c = 0; c < capture_slots.size(); ++c) slots[plan.captures()[c].second] = outer[capture_slots[c]];
     return slots;
-}
-
-std::vector<Tensor> run_subplan(const Step& step, size_t which, const std::vector<Tensor>& outer,
-                                const std::vector<Tensor>& inputs) {
-    const ExecutionPlan& plan = *step.subplans[which];
-    auto slots = subplan_slots(plan, step.capture_slots[which], outer, inputs, *step.node);
-    return plan.run(std::move(slots), plan.output_slots());
 }
 
 bool scalar_true(const Tensor& t, const ir::Node& node, const char* what) {
@@ -92,9 +85,9 @@ Tensor stack(const std::vector<Tensor>& slices, int64_t axis, bool reverse, cons
     return out;
 }
 
-void run_if(const Step& step, std::vector<Tensor>& slots) {
-    bool cond = scalar_true(slots[step.inputs[0]], *step.node, "condition");
-    std::vector<Tensor> results = run_subplan(step, cond ? 0 : 1, slots, {});
+void run_if(const Step& step, std::vector<Value>& slots) {
+    bool cond = scalar_true(slots[step.inputs[0]].tensor("condition"), *step.node, "condition");
+    std::vector<Value> results = run_subplan(step, cond ? 0 : 1, slots, {});
     KILN_CHECK(results.size() == step.outputs.size(), InvalidModel, step.node->describe(), ": branch returned ",
                results.size(), " outputs, the node has ", step.outputs.size());
     for (size_t i = 0; i < results.size(); ++i) {
@@ -102,30 +95,32 @@ void run_if(const Step& step, std::vector<Tensor>& slots) {
     }
 }
 
-void run_loop(const Step& step, std::vector<Tensor>& slots) {
+void run_loop(const Step& step, std::vector<Value>& slots) {
     const ir::Node& node = *step.node;
-    auto input = [&](size_t i) -> const Tensor* {
+    auto input = [&](size_t i) -> const Value* {
         return i < step.inputs.size() && step.inputs[i] >= 0 ? &slots[step.inputs[i]] : nullptr;
     };
-    const Tensor* trip_count = input(0);
-    const Tensor* cond_in = input(1);
+    const Tensor* trip_count = input(0) ? &input(0)->tensor("trip count") : nullptr;
+    const Tensor* cond_in = input(1) ? &input(1)->tensor("condition") : nullptr;
     KILN_CHECK(trip_count || cond_in, InvalidModel, node.describe(),
                ": a Loop with neither trip count nor condition never ends");
     int64_t max_trips = trip_count ? ops::tensor_to_int64s(*trip_count).at(0) : -1;
     bool cond = cond_in ? scalar_true(*cond_in, node, "condition") : true;
-    std::vector<Tensor> carried;
-    for (size_t i = 2; i < step.inputs.size(); ++i) carried.push_back(*input(i));
+    std::vector<Value> carried;
+    for (size_t i = 2; i < step.inputs.size(); ++i) carried.push_back(input(i) ? *input(i) : Value::none());
     const ExecutionPlan& body = *step.subplans[0];
     size_t scan_count = body.output_slots().size() - 1 - carried.size();
     std::vector<std::vector<Tensor>> scans(scan_count);
     for (int64_t i = 0; (max_trips < 0 || i < max_trips) && cond; ++i) {
-        std::vector<Tensor> body_inputs{Tensor::from_vector<int64_t>(DType::Int64, {}, {i}),
-                                        Tensor::from_vector<uint8_t>(DType::Bool, {}, {uint8_t(cond)})};
+        std::vector<Value> body_inputs{Tensor::from_vector<int64_t>(DType::Int64, {}, {i}),
+                                       Tensor::from_vector<uint8_t>(DType::Bool, {}, {uint8_t(cond)})};
         body_inputs.insert(body_inputs.end(), carried.begin(), carried.end());
-        std::vector<Tensor> out = run_subplan(step, 0, slots, body_inputs);
-        if (cond_in) cond = scalar_true(out[0], node, "body condition output");
+        std::vector<Value> out = run_subplan(step, 0, slots, body_inputs);
+        if (cond_in) cond = scalar_true(out[0].tensor("body condition output"), node, "body condition output");
         for (size_t c = 0; c < carried.size(); ++c) carried[c] = std::move(out[1 + c]);
-        for (size_t k = 0; k < scan_count; ++k) scans[k].push_back(std::move(out[1 + carried.size() + k]));
+        for (size_t k = 0; k < scan_count; ++k) {
+            scans[k].push_back(std::move(out[1 + carried.size() + k].tensor("scan output")));
+        }
     }
     const ir::Graph& graph = *node.attr("body").g;
     for (size_t i = 0; i < step.outputs.size(); ++i) {
@@ -139,7 +134,7 @@ void run_loop(const Step& step, std::vector<Tensor>& slots) {
     }
 }
 
-void run_scan(const Step& step, std::vector<Tensor>& slots) {
+void run_scan(const Step& step, std::vector<Value>& slots) {
     const ir::Node& node = *step.node;
     size_t scan_inputs = static_cast<size_t>(node.attr_int("num_scan_inputs", 0));
     KILN_CHECK(scan_inputs >= 1 && scan_inputs <= step.inputs.size(), InvalidModel, node.describe(),
@@ -153,11 +148,11 @@ void run_scan(const Step& step, std::vector<Tensor>& slots) {
     KILN_CHECK(in_axes.size() == scan_inputs && in_dirs.size() == scan_inputs && out_axes.size() == scan_outputs &&
                    out_dirs.size() == scan_outputs,
                InvalidModel, node.describe(), ": scan axes/directions attributes do not match the input/output counts");
-    std::vector<Tensor> state;
+    std::vector<Value> state;
     for (size_t i = 0; i < states; ++i) state.push_back(slots[step.inputs[i]]);
     int64_t length = -1;
     for (size_t j = 0; j < scan_inputs; ++j) {
-        const Tensor& t = slots[step.inputs[states + j]];
+        const Tensor& t = slots[step.inputs[states + j]].tensor("scan input");
         in_axes[j] = ops::normalize_axis(node, in_axes[j], static_cast<int64_t>(t.rank()));
         int64_t n = t.shape()[in_axes[j]];
         KILN_CHECK(length < 0 || n == length, InvalidArgument, node.describe(),
@@ -166,14 +161,14 @@ void run_scan(const Step& step, std::vector<Tensor>& slots) {
     }
     std::vector<std::vector<Tensor>> collected(scan_outputs);
     for (int64_t t = 0; t < length; ++t) {
-        std::vector<Tensor> body_inputs = state;
+        std::vector<Value> body_inputs = state;
         for (size_t j = 0; j < scan_inputs; ++j) {
             int64_t index = in_dirs[j] ? length - 1 - t : t;
-            body_inputs.push_back(take(slots[step.inputs[states + j]], in_axes[j], index, node));
+            body_inputs.push_back(take(slots[step.inputs[states + j]].tensor(), in_axes[j], index, node));
         }
-        std::vector<Tensor> out = run_subplan(step, 0, slots, body_inputs);
+        std::vector<Value> out = run_subplan(step, 0, slots, body_inputs);
         for (size_t i = 0; i < states; ++i) state[i] = std::move(out[i]);
-        for (size_t k = 0; k < scan_outputs; ++k) collected[k].push_back(std::move(out[states + k]));
+        for (size_t k = 0; k < scan_outputs; ++k) collected[k].push_back(std::move(out[states + k].tensor()));
     }
     const ir::Graph& graph = *node.attr("body").g;
     for (size_t i = 0; i < step.outputs.size(); ++i) {
@@ -193,7 +188,14 @@ void run_scan(const Step& step, std::vector<Tensor>& slots) {
 
 }  // namespace
 
-void run_control_step(const Step& step, std::vector<Tensor>& slots) {
+std::vector<Value> run_subplan(const Step& step, size_t which, const std::vector<Value>& outer,
+                               const std::vector<Value>& inputs) {
+    const ExecutionPlan& plan = *step.subplans[which];
+    auto slots = subplan_slots(plan, step.capture_slots[which], outer, inputs, *step.node);
+    return plan.run(std::move(slots), plan.output_slots());
+}
+
+void run_control_step(const Step& step, std::vector<Value>& slots) {
     switch (step.node->op) {
         case OpKind::If:
             return run_if(step, slots);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <new>
+#include <string_view>
 
 #include "ops/op_def.h"
 #include "providers/cpu/evaluate.h"
@@ -16,6 +17,7 @@ std::string unsupported_node_message(const ir::Node& node) {
 }
 
 bool is_control_flow(OpKind op) { return op == OpKind::If || op == OpKind::Loop || op == OpKind::Scan; }
+bool is_sequence_op(OpKind op) { return std::string_view(op_kind_family(op)) == "Sequence"; }
 
 bool owned_by(const ir::Graph& graph, const ir::Value* v) {
     auto it = graph.values().find(v->name);
@@ -44,7 +46,7 @@ int ExecutionPlan::slot(const ir::Value* v) {
     bool constant = v->constant && !v->is_graph_input;
     values_.push_back(v);
     index_.emplace(v, s);
-    constants_.emplace_back(constant && !capture ? *v->constant : Tensor());
+    constants_.emplace_back(constant && !capture ? Value(*v->constant) : Value());
     keep_.push_back(constant || capture || v->is_graph_output || v->is_graph_input);
     shared_.push_back(constant || capture || v->is_graph_input);
     if (capture) captures_.emplace_back(v, s);
@@ -61,7 +63,7 @@ ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : graph_(graph
         for (const ir::Value* v : node->inputs) step.inputs.push_back(v ? slot(v) : -1);
         for (const ir::Value* v : node->outputs) step.outputs.push_back(v ? slot(v) : -1);
         std::vector<int> step_reads = step.inputs;
-        if (is_control_flow(node->op)) {
+        if (is_control_flow(node->op) || is_sequence_op(node->op)) {
             for (const ir::Graph* sub : subgraphs_of(*node)) {
                 auto plan = std::make_unique<ExecutionPlan>(*sub, threads);
                 std::vector<int> slots;
@@ -105,14 +107,22 @@ int ExecutionPlan::slot_of(const ir::Value* v) const {
     return it == index_.end() ? -1 : it->second;
 }
 
-void ExecutionPlan::run_kernel_step(const Step& step, std::vector<Tensor>& slots, BufferPool& pool) const {
+void ExecutionPlan::run_kernel_step(const Step& step, std::vector<Value>& slots, BufferPool& pool) const {
     const ir::Node& node = *step.node;
+    if (node.op == OpKind::Identity && step.inputs[0] >= 0 && !slots[step.inputs[0]].is_tensor()) {
+        slots[step.outputs[0]] = slots[step.inputs[0]];  // a sequence or an empty optional passes through
+        return;
+    }
     std::vector<TensorInfo> infos(step.inputs.size());
     std::vector<const Tensor*> inputs;
     ops::InferContext ictx{node, {}, {}, {}};
     for (size_t i = 0; i < step.inputs.size(); ++i) {
         int s = step.inputs[i];
-        const Tensor* t = s >= 0 ? &slots[s] : nullptr;
+        if (s >= 0 && !slots[s].is_tensor()) {
+            fail(ErrorCode::Internal, node.describe(), ": input '", node.inputs[i]->name, "' is a ",
+                 slots[s].kind_name(), ", not a tensor");
+        }
+        const Tensor* t = s >= 0 ? &slots[s].tensor() : nullptr;
         if (t && t->empty()) {
             fail(ErrorCode::Internal, node.describe(), ": input '", node.inputs[i]->name, "' has no value");
         }
@@ -133,7 +143,7 @@ void ExecutionPlan::run_kernel_step(const Step& step, std::vector<Tensor>& slots
         KILN_CHECK(info.is_static(), Internal, node.describe(),
                    ": output shape not derived: ", symbolic_shape_to_string(info.shape));
         slots[s] = pool.allocate(info.dtype, info.static_shape());
-        kctx.outputs.push_back(&slots[s]);
+        kctx.outputs.push_back(&slots[s].tensor());
     }
     step.kernel->run(kctx);
 }
@@ -152,13 +162,15 @@ void ExecutionPlan::give_back_pool(std::unique_ptr<BufferPool> pool) const {
     idle_pools_.push_back(std::move(pool));
 }
 
-std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vector<int>& fetch_slots) const {
+std::vector<Value> ExecutionPlan::run(std::vector<Value> slots, const std::vector<int>& fetch_slots) const {
     std::unique_ptr<BufferPool> owned = take_pool();
     BufferPool& pool = *owned;
     for (const Step& step : steps_) {
         try {
             if (step.kernel) {
                 run_kernel_step(step, slots, pool);
+            } else if (is_sequence_op(step.node->op)) {
+                run_sequence_step(step, slots);
             } else {
                 run_control_step(step, slots);
             }
@@ -169,9 +181,15 @@ std::vector<Tensor> ExecutionPlan::run(std::vector<Tensor> slots, const std::vec
         } catch (const std::bad_alloc&) {
             fail(ErrorCode::Internal, step.node->describe(), ": out of memory");
         }
-        for (int r : step.releases) pool.release(slots[r]);
+        for (int r : step.releases) {
+            if (slots[r].is_tensor()) {
+                pool.release(slots[r].tensor());
+            } else {
+                slots[r] = Value();
+            }
+        }
     }
-    std::vector<Tensor> results;
+    std::vector<Value> results;
     results.reserve(fetch_slots.size());
     for (int s : fetch_slots) {
         // A pooled tensor keeps its buffer alive after the pool is gone. Tensors owned elsewhere are copied so

@@ -14,6 +14,7 @@
 
 #include "ir/graph.h"
 #include "kiln/tensor.h"
+#include "kiln/value.h"
 #include "providers/cpu/kernel.h"
 
 namespace kiln::rt {
@@ -23,11 +24,11 @@ class ExecutionPlan;
 
 struct Step {
     const ir::Node* node = nullptr;
-    std::unique_ptr<cpu::Kernel> kernel;  // null for control flow (If/Loop/Scan), which runs `subplans`
+    std::unique_ptr<cpu::Kernel> kernel;  // null for ops the runtime runs itself (control flow, sequences)
     std::vector<int> inputs;              // slot per node input, -1 when omitted
     std::vector<int> outputs;             // slot per node output, -1 when omitted
     std::vector<int> releases;            // slots whose last reader is this step
-    std::vector<std::unique_ptr<ExecutionPlan>> subplans;  // If: then, else; Loop/Scan: body
+    std::vector<std::unique_ptr<ExecutionPlan>> subplans;  // If: then, else; Loop/Scan/SequenceMap: body
     std::vector<std::vector<int>> capture_slots;           // per subplan: this plan's slot for each capture
 };
 
@@ -45,21 +46,21 @@ class ExecutionPlan {
     // Values of enclosing graphs that this plan reads, with their slots here.
     const std::vector<std::pair<const ir::Value*, int>>& captures() const { return captures_; }
 
-    // Runs with `slots` from initial_slots() filled with feeds (and captures); returns the tensors of
-    // `fetch_slots`. Tensors that the caller still owns elsewhere (constants, feeds, captures) come back copied.
-    std::vector<Tensor> run(std::vector<Tensor> slots, const std::vector<int>& fetch_slots) const;
+    // Runs with `slots` from initial_slots() filled with feeds (and captures); returns the values of
+    // `fetch_slots`. Values that the caller still owns elsewhere (constants, feeds, captures) come back copied.
+    std::vector<Value> run(std::vector<Value> slots, const std::vector<int>& fetch_slots) const;
     // A slot vector with every constant in place, to be filled with feeds.
-    std::vector<Tensor> initial_slots() const { return constants_; }
+    std::vector<Value> initial_slots() const { return constants_; }
 
   private:
     int slot(const ir::Value* v);
-    void run_kernel_step(const Step& step, std::vector<Tensor>& slots, BufferPool& pool) const;
+    void run_kernel_step(const Step& step, std::vector<Value>& slots, BufferPool& pool) const;
     std::unique_ptr<BufferPool> take_pool() const;
     void give_back_pool(std::unique_ptr<BufferPool> pool) const;
 
     const ir::Graph& graph_;
     std::vector<Step> steps_;
-    std::vector<Tensor> constants_;  // by slot; empty where not constant
+    std::vector<Value> constants_;  // by slot; empty where not constant
     std::vector<const ir::Value*> values_;
     std::unordered_map<const ir::Value*, int> index_;  // value -> slot
     std::vector<bool> keep_;                           // graph inputs/outputs, constants and captures: never released
@@ -72,6 +73,11 @@ class ExecutionPlan {
 };
 
 // Runs an If, Loop or Scan step: fills the step's output slots (src/runtime/control_flow.cc).
-void run_control_step(const Step& step, std::vector<Tensor>& slots);
+void run_control_step(const Step& step, std::vector<Value>& slots);
+// Runs a sequence or optional op (the Sequence family, SequenceMap included): src/runtime/sequence_ops.cc.
+void run_sequence_step(const Step& step, std::vector<Value>& slots);
+// Runs `step.subplans[which]` with `inputs` and the captures from `outer`; returns its outputs.
+std::vector<Value> run_subplan(const Step& step, size_t which, const std::vector<Value>& outer,
+                               const std::vector<Value>& inputs);
 
 }  // namespace kiln::rt

@@ -92,15 +92,15 @@ void Session::Impl::build() {
     for (ir::Value* v : graph.inputs()) {
         declared[v->name] = v->type;
         if (v->constant) {
-            overridable.push_back({v->name, v->type});
+            overridable.push_back({v->name, v->type, v->type.kind});
         } else {
-            inputs.push_back({v->name, v->type});
+            inputs.push_back({v->name, v->type, v->type.kind});
             required_inputs.push_back(v->name);
         }
     }
     opt::optimize(graph, options.optimization_level, threads);
     rt::infer_graph_shapes(graph);
-    for (ir::Value* v : graph.outputs()) outputs.push_back({v->name, v->type});
+    for (ir::Value* v : graph.outputs()) outputs.push_back({v->name, v->type, v->type.kind});
     plan = std::make_unique<rt::ExecutionPlan>(graph, threads);
     for (size_t i = 0; i < graph.inputs().size(); ++i) feed_slot[graph.inputs()[i]->name] = plan->input_slots()[i];
     for (size_t i = 0; i < graph.outputs().size(); ++i) {
@@ -138,7 +138,7 @@ const SessionOptions& Session::options() const { return impl_->options; }
 
 namespace {
 
-void check_feed(const std::string& name, const Tensor& t, const TensorInfo& declared) {
+void check_tensor_feed(const std::string& name, const Tensor& t, const TensorInfo& declared) {
     KILN_CHECK(!t.empty(), InvalidArgument, "input '", name, "': empty tensor");
     KILN_CHECK(declared.dtype == DType::Undefined || t.dtype() == declared.dtype, InvalidArgument, "input '", name,
                "': expected element type ", dtype_tensor_string(declared.dtype), ", got ",
@@ -154,6 +154,27 @@ void check_feed(const std::string& name, const Tensor& t, const TensorInfo& decl
     }
 }
 
+void check_feed(const std::string& name, const Value& v, const TensorInfo& declared) {
+    bool optional = declared.kind == ValueKind::OptionalTensor || declared.kind == ValueKind::OptionalSequence;
+    bool sequence = declared.kind == ValueKind::Sequence || declared.kind == ValueKind::OptionalSequence;
+    if (v.is_none()) {
+        KILN_CHECK(optional, InvalidArgument, "input '", name, "': got none, the model declares a ",
+                   value_kind_name(declared.kind));
+        return;
+    }
+    if (!sequence) {
+        KILN_CHECK(v.is_tensor(), InvalidArgument, "input '", name, "': expected a tensor, got a ", v.kind_name());
+        check_tensor_feed(name, v.tensor(), declared);
+        return;
+    }
+    KILN_CHECK(v.is_sequence(), InvalidArgument, "input '", name, "': expected a sequence, got a ", v.kind_name());
+    for (const Tensor& t : v.sequence()) {
+        KILN_CHECK(declared.dtype == DType::Undefined || t.dtype() == declared.dtype, InvalidArgument, "input '", name,
+                   "': expected a sequence of ", dtype_tensor_string(declared.dtype), ", got an element of type ",
+                   dtype_tensor_string(t.dtype()));
+    }
+}
+
 std::string join_names(const std::vector<std::string>& names) {
     std::string s;
     for (auto& n : names) s += (s.empty() ? "'" : ", '") + n + "'";
@@ -164,15 +185,34 @@ std::string join_names(const std::vector<std::string>& names) {
 
 std::vector<Tensor> Session::run(const std::vector<NamedTensor>& feeds,
                                  const std::vector<std::string>& output_names) const {
-    return guarded("running the session", [&] { return run_checked(feeds, output_names); });
+    std::vector<NamedValue> values;
+    values.reserve(feeds.size());
+    for (const NamedTensor& feed : feeds) values.push_back({feed.name, feed.tensor});
+    std::vector<Value> got = run_values(values, output_names);
+    std::vector<Tensor> results;
+    results.reserve(got.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+        if (!got[i].is_tensor()) {
+            const std::string& name = output_names.empty() ? impl_->outputs[i].name : output_names[i];
+            fail(ErrorCode::InvalidArgument, "output '", name, "' is a ", got[i].kind_name(),
+                 ", not a tensor: use Session::run_values");
+        }
+        results.push_back(std::move(got[i].tensor()));
+    }
+    return results;
 }
 
-std::vector<Tensor> Session::run_checked(const std::vector<NamedTensor>& feeds,
-                                         const std::vector<std::string>& output_names) const {
+std::vector<Value> Session::run_values(const std::vector<NamedValue>& feeds,
+                                       const std::vector<std::string>& output_names) const {
+    return guarded("running the session", [&] { return run_values_checked(feeds, output_names); });
+}
+
+std::vector<Value> Session::run_values_checked(const std::vector<NamedValue>& feeds,
+                                               const std::vector<std::string>& output_names) const {
     const Impl& impl = *impl_;
-    std::vector<Tensor> slots = impl.plan->initial_slots();
+    std::vector<Value> slots = impl.plan->initial_slots();
     std::vector<std::string> fed;
-    for (const NamedTensor& feed : feeds) {
+    for (const NamedValue& feed : feeds) {
         auto it = impl.feed_slot.find(feed.name);
         if (it == impl.feed_slot.end()) {
             std::vector<std::string> names;
@@ -181,8 +221,8 @@ std::vector<Tensor> Session::run_checked(const std::vector<NamedTensor>& feeds,
             fail(ErrorCode::InvalidArgument, "unknown input '", feed.name, "'; the model's inputs are ",
                  join_names(names));
         }
-        check_feed(feed.name, feed.tensor, impl.declared.at(feed.name));
-        slots[it->second] = feed.tensor;
+        check_feed(feed.name, feed.value, impl.declared.at(feed.name));
+        slots[it->second] = feed.value;
         fed.push_back(feed.name);
     }
     std::vector<std::string> missing;
@@ -194,7 +234,7 @@ std::vector<Tensor> Session::run_checked(const std::vector<NamedTensor>& feeds,
     // Overridable initializers that were not fed keep their value.
     for (const ir::Value* v : impl.model.graph->inputs()) {
         int s = impl.feed_slot.at(v->name);
-        if (slots[s].empty() && v->constant) slots[s] = *v->constant;
+        if (slots[s].empty() && v->constant) slots[s] = Value(*v->constant);
     }
     std::vector<int> fetch;
     if (output_names.empty()) {

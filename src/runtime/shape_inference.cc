@@ -9,7 +9,7 @@ namespace {
 TensorInfo merge(const TensorInfo& declared, const TensorInfo& inferred) {
     TensorInfo out = inferred;
     if (out.dtype == DType::Undefined) out.dtype = declared.dtype;
-    if (!out.shape) return declared.shape ? TensorInfo{out.dtype, declared.shape} : out;
+    if (!out.shape) return declared.shape ? TensorInfo{out.dtype, declared.shape, out.kind} : out;
     if (declared.shape && declared.shape->size() == out.shape->size()) {
         for (size_t i = 0; i < out.shape->size(); ++i) {
             Dim& d = (*out.shape)[i];

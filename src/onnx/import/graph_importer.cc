@@ -162,7 +162,9 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
         TensorInfo declared = tensor_info_from_type_proto(out.type());
         if (local) {
             v->is_graph_output = true;
-            if (declared.dtype != DType::Undefined || declared.shape) v->type = declared;
+            if (declared.dtype != DType::Undefined || declared.shape || declared.kind != ValueKind::Tensor) {
+                v->type = declared;
+            }
         }
         graph.outputs().push_back(v);
     }

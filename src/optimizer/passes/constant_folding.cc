@@ -1,4 +1,5 @@
 // Evaluates nodes whose inputs are all constants, once, at session creation.
+#include <string_view>
 #include <unordered_set>
 
 #include "optimizer/pass.h"
@@ -12,6 +13,7 @@ constexpr size_t kMaxFoldedBytes = 64 << 20;
 
 bool foldable(const ir::Node& node) {
     if (node.op == OpKind::Unknown || node.outputs.empty()) return false;
+    if (std::string_view(op_kind_family(node.op)) == "Sequence") return false;  // run by the runtime, no kernel
     for (const ir::Attribute* a : {node.find_attribute("then_branch"), node.find_attribute("body")}) {
         if (a) return false;
     }
