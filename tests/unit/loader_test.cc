@@ -148,12 +148,13 @@ TEST(Loader, ImportsSubgraphsWithOuterScope) {
     for (const char* branch : {"then_branch", "else_branch"}) {
         auto& g = attr_graph(n, branch);
         g.set_name(branch);
+        const std::string out = str(branch, "_out");
         auto* node = g.add_node();
         node->set_op_type("Add");
         node->add_input("x");
         node->add_input("k");
-        node->add_output(std::string(branch) + "_out");
-        g.add_output()->set_name(std::string(branch) + "_out");
+        node->add_output(out);
+        g.add_output()->set_name(out);
     }
     ir::Model m = load(b);
     const ir::Node* iff = find_node(*m.graph, "if");
