@@ -16,6 +16,25 @@ ir::Value* add_constant(ir::Graph& graph, const std::string& hint, Tensor tensor
     return v;
 }
 
+ir::Value* int64s(ir::Graph& graph, const std::string& hint, std::vector<int64_t> v) {
+    auto n = static_cast<int64_t>(v.size());
+    return add_constant(graph, hint, Tensor::from_vector<int64_t>(DType::Int64, {n}, std::move(v)));
+}
+
+void set_int(ir::Node& node, const std::string& key, int64_t v) {
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::Int;
+    a.i = v;
+    node.attributes[key] = a;
+}
+
+void set_string(ir::Node& node, const std::string& key, const std::string& v) {
+    ir::Attribute a;
+    a.kind = ir::Attribute::Kind::String;
+    a.s = v;
+    node.attributes[key] = a;
+}
+
 void set_input(ir::Node& node, size_t index, ir::Value* value) {
     if (node.inputs.size() <= index) node.inputs.resize(index + 1, nullptr);
     node.inputs[index] = value;

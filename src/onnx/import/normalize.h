@@ -42,6 +42,11 @@ std::vector<NormalizerEntry> compat_normalizers();   // Scatter, DFT, RoiAlign, 
 
 // A new initializer holding `tensor`, named from `hint`.
 ir::Value* add_constant(ir::Graph& graph, const std::string& hint, Tensor tensor);
+// A new 1-D int64 initializer holding `values`, named from `hint`.
+ir::Value* int64s(ir::Graph& graph, const std::string& hint, std::vector<int64_t> values);
+// Sets (or replaces) an int / string attribute of `node`.
+void set_int(ir::Node& node, const std::string& key, int64_t v);
+void set_string(ir::Node& node, const std::string& key, const std::string& v);
 // Sets input `index` of `node` (growing the list with omitted inputs as needed).
 void set_input(ir::Node& node, size_t index, ir::Value* value);
 // Moves the ints attribute `attr` of `node` into input `index` as a 1-D int64 initializer; no-op when absent.

@@ -17,18 +17,6 @@ namespace kiln::onnx::detail {
 
 namespace {
 
-void set_int(ir::Node& node, const std::string& key, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    node.attributes[key] = a;
-}
-
-ir::Value* int64s(ir::Graph& graph, const std::string& hint, std::vector<int64_t> v) {
-    auto n = static_cast<int64_t>(v.size());
-    return add_constant(graph, hint, Tensor::from_vector<int64_t>(DType::Int64, {n}, std::move(v)));
-}
-
 void normalize_scatter(ir::Graph&, ir::Node& node) { node.op_type = "ScatterElements"; }
 
 void normalize_dft(ir::Graph& graph, ir::Node& node) {

@@ -24,18 +24,6 @@ namespace kiln::onnx::detail {
 
 namespace {
 
-void set_int(ir::Node& node, const std::string& key, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    node.attributes[key] = a;
-}
-
-ir::Value* int64s(ir::Graph& graph, const std::string& hint, std::vector<int64_t> v) {
-    auto n = static_cast<int64_t>(v.size());
-    return add_constant(graph, hint, Tensor::from_vector<int64_t>(DType::Int64, {n}, std::move(v)));
-}
-
 // `b` with `k` trailing 1-dimensions appended (an Unsqueeze after the last axes of b).
 ir::Value* append_trailing_ones(ir::Graph& graph, ir::Node& node, ir::Value* b, int64_t rank_b, int64_t k) {
     std::vector<int64_t> axes;

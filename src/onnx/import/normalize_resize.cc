@@ -14,13 +14,6 @@ namespace kiln::onnx::detail {
 
 namespace {
 
-void set_string(ir::Node& node, const std::string& key, const std::string& v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::String;
-    a.s = v;
-    node.attributes[key] = a;
-}
-
 bool is_empty_constant(const ir::Value* v) { return v && v->constant && v->constant->element_count() == 0; }
 
 // Rewrites a node with inputs (X, scales) and a mode attribute into Resize-19.

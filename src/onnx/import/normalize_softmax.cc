@@ -8,13 +8,6 @@ namespace kiln::onnx::detail {
 
 namespace {
 
-void set_int(ir::Node& node, const std::string& key, int64_t v) {
-    ir::Attribute a;
-    a.kind = ir::Attribute::Kind::Int;
-    a.i = v;
-    node.attributes[key] = a;
-}
-
 void normalize_softmax(ir::Graph& graph, ir::Node& node) {
     if (node.opset >= 13) return;
     int64_t axis = node.attr_int("axis", 1);
