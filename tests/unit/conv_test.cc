@@ -9,13 +9,7 @@
 namespace kiln {
 namespace {
 
-Tensor random_tensor(Shape shape, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    Tensor t(DType::Float, std::move(shape));
-    for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
-    return t;
-}
+using test::random_tensor;
 
 struct Conv2d {
     int64_t n = 1, c = 4, h = 7, w = 6, m = 6, kh = 3, kw = 3;

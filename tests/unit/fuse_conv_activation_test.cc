@@ -7,17 +7,10 @@
 
 #include "kiln/session.h"
 #include "support/model_builder.h"
+#include "support/pass_check.h"
 
 namespace kiln::test {
 namespace {
-
-std::vector<float> random_values(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
 
 Tensor random_input(Shape shape) {
     Tensor x(DType::Float, std::move(shape));
@@ -25,30 +18,9 @@ Tensor random_input(Shape shape) {
     return x;
 }
 
-Session session_of(const ModelBuilder& b, GraphOptimizationLevel level, int threads = 1) {
-    SessionOptions options;
-    options.optimization_level = level;
-    options.intra_op_threads = threads;
-    std::string bytes = b.bytes();
-    return Session(bytes.data(), bytes.size(), options);
-}
-
 // Runs `b` unoptimised and fully optimised (on `threads` threads); expects equal outputs and the node counts.
 void expect_fusion(const ModelBuilder& b, const Tensor& x, size_t plain_nodes, size_t fused_nodes, int threads = 1) {
-    Session plain = session_of(b, GraphOptimizationLevel::DisableAll);
-    Session fused = session_of(b, GraphOptimizationLevel::All, threads);
-    EXPECT_EQ(plain.node_assignments().size(), plain_nodes);
-    EXPECT_EQ(fused.node_assignments().size(), fused_nodes);
-    auto want = plain.run({{"x", x}});
-    auto got = fused.run({{"x", x}});
-    ASSERT_EQ(want.size(), got.size());
-    for (size_t o = 0; o < want.size(); ++o) {
-        ASSERT_EQ(want[o].shape(), got[o].shape());
-        for (int64_t i = 0; i < want[o].element_count(); ++i) {
-            float w = want[o].data<float>()[i];
-            ASSERT_NEAR(got[o].data<float>()[i], w, 1e-5f * (1 + std::fabs(w))) << "output " << o << " at " << i;
-        }
-    }
+    expect_pass_effect(b, {{"x", x}}, plain_nodes, fused_nodes, threads);
 }
 
 // x [1, 8, 20, 20] -> Conv 3x3 (16 channels) + Conv 1x1 shortcut -> Add -> Relu: a ResNet block's tail.

@@ -6,33 +6,15 @@
 
 #include "kiln/session.h"
 #include "support/model_builder.h"
+#include "support/pass_check.h"
 
 namespace kiln::test {
 namespace {
 
-Session session_of(const ModelBuilder& b, GraphOptimizationLevel level) {
-    SessionOptions options;
-    options.optimization_level = level;
-    std::string bytes = b.bytes();
-    return Session(bytes.data(), bytes.size(), options);
-}
-
 void expect_fusion(const ModelBuilder& b, size_t plain_nodes, size_t fused_nodes) {
     Tensor x(DType::Float, {4, 33});
     for (int64_t i = 0; i < x.element_count(); ++i) x.data<float>()[i] = 0.11f * static_cast<float>(i - 60);
-    Session plain = session_of(b, GraphOptimizationLevel::DisableAll);
-    Session fused = session_of(b, GraphOptimizationLevel::All);
-    EXPECT_EQ(plain.node_assignments().size(), plain_nodes);
-    EXPECT_EQ(fused.node_assignments().size(), fused_nodes);
-    auto want = plain.run({{"x", x}});
-    auto got = fused.run({{"x", x}});
-    ASSERT_EQ(want.size(), got.size());
-    for (size_t o = 0; o < want.size(); ++o) {
-        for (int64_t i = 0; i < want[o].element_count(); ++i) {
-            float w = want[o].data<float>()[i];
-            ASSERT_NEAR(got[o].data<float>()[i], w, 1e-6f * (1 + std::fabs(w))) << "output " << o << " at " << i;
-        }
-    }
+    expect_pass_effect(b, {{"x", x}}, plain_nodes, fused_nodes, 1, 1e-6f);
 }
 
 // y = (x * (erf(x / sqrt 2) + 1)) * 0.5, or with `scale_first`: x * ((erf(x * (1/sqrt 2)) + 1) * 0.5).

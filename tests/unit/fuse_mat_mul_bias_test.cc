@@ -7,43 +7,16 @@
 
 #include "kiln/session.h"
 #include "support/model_builder.h"
+#include "support/pass_check.h"
 
 namespace kiln::test {
 namespace {
-
-std::vector<float> random_values(size_t n, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1, 1);
-    std::vector<float> v(n);
-    for (float& x : v) x = dist(rng);
-    return v;
-}
-
-Session session_of(const ModelBuilder& b, GraphOptimizationLevel level, int threads) {
-    SessionOptions options;
-    options.optimization_level = level;
-    options.intra_op_threads = threads;
-    std::string bytes = b.bytes();
-    return Session(bytes.data(), bytes.size(), options);
-}
 
 void expect_fusion(const ModelBuilder& b, size_t plain_nodes, size_t fused_nodes, int threads = 1) {
     Tensor x(DType::Float, {2, 40, 64});
     std::vector<float> v = random_values(x.element_count(), 9);
     std::copy(v.begin(), v.end(), x.data<float>());
-    Session plain = session_of(b, GraphOptimizationLevel::DisableAll, 1);
-    Session fused = session_of(b, GraphOptimizationLevel::All, threads);
-    EXPECT_EQ(plain.node_assignments().size(), plain_nodes);
-    EXPECT_EQ(fused.node_assignments().size(), fused_nodes);
-    auto want = plain.run({{"x", x}});
-    auto got = fused.run({{"x", x}});
-    ASSERT_EQ(want.size(), got.size());
-    for (size_t o = 0; o < want.size(); ++o) {
-        for (int64_t i = 0; i < want[o].element_count(); ++i) {
-            float w = want[o].data<float>()[i];
-            ASSERT_NEAR(got[o].data<float>()[i], w, 1e-5f * (1 + std::fabs(w))) << "output " << o << " at " << i;
-        }
-    }
+    expect_pass_effect(b, {{"x", x}}, plain_nodes, fused_nodes, threads);
 }
 
 // x [2, 40, 64] -> MatMul(W [64, 96]) -> Add(bias) [-> erf GELU] -> y.

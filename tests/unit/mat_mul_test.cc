@@ -10,13 +10,7 @@
 namespace kiln {
 namespace {
 
-Tensor random_tensor(Shape shape, uint32_t seed) {
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> dist(-1.f, 1.f);
-    Tensor t(DType::Float, std::move(shape));
-    for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = dist(rng);
-    return t;
-}
+using test::random_tensor;
 
 TEST(MatMulTest, BatchBroadcastMatchesLoops) {
     // A [2, 1, 3, 4] x B [3, 4, 5] -> [2, 3, 3, 5]; Y[i, j] = A[i, 0] @ B[j].
