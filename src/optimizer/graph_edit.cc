@@ -2,7 +2,7 @@
 
 namespace kiln::opt {
 
-Readers::Readers(const ir::Graph& graph) {
+Fusion::Fusion(ir::Graph& graph) : graph_(graph) {
     for (auto& node : graph.nodes()) {
         for (ir::Value* in : node->inputs) {
             if (in) readers_[in].push_back(node.get());
@@ -11,27 +11,22 @@ Readers::Readers(const ir::Graph& graph) {
     }
 }
 
-const std::vector<ir::Node*>& Readers::of(const ir::Value* v) const {
-    static const std::vector<ir::Node*> kNone;
-    auto it = readers_.find(v);
-    return it == readers_.end() ? kNone : it->second;
-}
-
-ir::Node* Readers::only(const ir::Value* v) const {
+ir::Node* Fusion::only_reader(const ir::Value* v) const {
     if (!v || v->is_graph_output) return nullptr;
-    const auto& readers = of(v);
-    return readers.size() == 1 ? readers[0] : nullptr;
+    auto it = readers_.find(v);
+    if (it == readers_.end() || it->second.size() != 1 || claimed(it->second[0])) return nullptr;
+    return it->second[0];
 }
 
-ir::Node* Readers::only(const ir::Value* v, OpKind op) const {
-    ir::Node* r = only(v);
+ir::Node* Fusion::only_reader(const ir::Value* v, OpKind op) const {
+    ir::Node* r = only_reader(v);
     return r && r->op == op && r->domain.empty() ? r : nullptr;
 }
 
-bool remove_nodes(ir::Graph& graph, const std::unordered_set<const ir::Node*>& nodes) {
-    if (nodes.empty()) return false;
-    graph.remove_nodes_if([&](const ir::Node& n) { return nodes.count(&n) != 0; });
-    graph.prune_values();
+bool Fusion::finish() {
+    if (claimed_.empty()) return false;
+    graph_.remove_nodes_if([&](const ir::Node& n) { return claimed(&n); });
+    graph_.prune_values();
     return true;
 }
 

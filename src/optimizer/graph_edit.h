@@ -1,5 +1,5 @@
-// Helpers shared by the rewriting passes: who reads each value (subgraph reads included), and removal of the
-// nodes a pass has fused away.
+// The bookkeeping that the fusing passes share: who reads each value (subgraph reads included), the nodes a pass
+// has folded into others so far, and their removal when the pass is done.
 #pragma once
 
 #include <unordered_map>
@@ -10,23 +10,28 @@
 
 namespace kiln::opt {
 
-class Readers {
+class Fusion {
   public:
     // Indexes the readers of every value of `graph`: node inputs and what nodes' subgraphs read (implicit inputs).
-    explicit Readers(const ir::Graph& graph);
+    explicit Fusion(ir::Graph& graph);
 
-    // The nodes that read `v` (a node reading it twice is listed twice).
-    const std::vector<ir::Node*>& of(const ir::Value* v) const;
-    // The single reader of `v`, or null when `v` is null, a graph output, or read by zero or several nodes.
-    ir::Node* only(const ir::Value* v) const;
-    // The single reader of `v` when it is an ai.onnx node of `op`, else null.
-    ir::Node* only(const ir::Value* v, OpKind op) const;
+    // The single reader of `v`, or null when `v` is null, a graph output, read by zero or several nodes, or read
+    // by a node already claimed.
+    ir::Node* only_reader(const ir::Value* v) const;
+    // The same, when that reader is an ai.onnx node of `op`; else null.
+    ir::Node* only_reader(const ir::Value* v, OpKind op) const;
+
+    // Marks `node` as folded into another one: finish() removes it.
+    void claim(const ir::Node* node) { claimed_.insert(node); }
+    bool claimed(const ir::Node* node) const { return claimed_.count(node) != 0; }
+
+    // Removes the claimed nodes and the values nothing uses any more. Returns whether any node was claimed.
+    bool finish();
 
   private:
+    ir::Graph& graph_;
     std::unordered_map<const ir::Value*, std::vector<ir::Node*>> readers_;
+    std::unordered_set<const ir::Node*> claimed_;
 };
-
-// Removes `nodes` from `graph` and drops the values nothing uses any more. Returns whether anything was removed.
-bool remove_nodes(ir::Graph& graph, const std::unordered_set<const ir::Node*>& nodes);
 
 }  // namespace kiln::opt

@@ -102,13 +102,7 @@ class FuseConvActivation : public Pass {
     bool run(ir::Graph& graph, PassContext& ctx) override {
         TypeMap types;
         bool typed = false;
-        std::unordered_set<const ir::Node*> fused;  // nodes folded into a FusedConv, removed at the end
-        Readers readers(graph);
-        // The single reader of `v`, unless an earlier Conv already took it.
-        auto only_reader = [&](const ir::Value* v) -> ir::Node* {
-            ir::Node* r = readers.only(v);
-            return r && !fused.count(r) ? r : nullptr;
-        };
+        Fusion fusion(graph);
         for (auto& conv : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
             if (conv->op != OpKind::Conv || !conv->domain.empty() || conv->outputs.size() != 1) continue;
@@ -121,7 +115,7 @@ class FuseConvActivation : public Pass {
             if (conv_type == types.end() || conv_type->second.dtype != DType::Float) continue;
 
             ir::Value* z = nullptr;
-            ir::Node* add = only_reader(out);
+            ir::Node* add = fusion.only_reader(out);
             if (add && add->op == OpKind::Add && add->inputs.size() == 2 && add->inputs[0] != add->inputs[1]) {
                 ir::Value* other = add->inputs[0] == out ? add->inputs[1] : add->inputs[0];
                 auto other_type = types.find(other);
@@ -131,7 +125,7 @@ class FuseConvActivation : public Pass {
             ir::Value* tail = z ? add->outputs[0] : out;
             std::string act_name;
             std::vector<float> act_params;
-            ir::Node* act = only_reader(tail);
+            ir::Node* act = fusion.only_reader(tail);
             if (act && !activation_of(*act, act_name, act_params)) act = nullptr;
             if (!z && !act) continue;
 
@@ -151,13 +145,13 @@ class FuseConvActivation : public Pass {
             if (z) {
                 conv->inputs.resize(3, nullptr);
                 conv->inputs.push_back(z);
-                fused.insert(add);
+                fusion.claim(add);
             }
-            if (act) fused.insert(act);
+            if (act) fusion.claim(act);
             conv->outputs[0] = act ? act->outputs[0] : tail;
             ctx.rewrites += 1;
         }
-        return remove_nodes(graph, fused);
+        return fusion.finish();
     }
 };
 

@@ -15,7 +15,7 @@ const Tensor* float_constant(const ir::Value* v) {
 }
 
 // Folds `bn` into the Conv that produces its input; false when the pattern does not apply.
-bool fuse(ir::Graph& graph, const Readers& readers, ir::Node& bn) {
+bool fuse(ir::Graph& graph, const Fusion& fusion, ir::Node& bn) {
     if (bn.op != OpKind::BatchNormalization || bn.attr_int("training_mode", 0) != 0 || bn.inputs.size() < 5) {
         return false;
     }
@@ -24,7 +24,7 @@ bool fuse(ir::Graph& graph, const Readers& readers, ir::Node& bn) {
     }
     ir::Value* x = bn.inputs[0];
     ir::Node* conv = x ? x->producer : nullptr;
-    if (!conv || conv->op != OpKind::Conv || readers.only(x) != &bn) return false;
+    if (!conv || conv->op != OpKind::Conv || fusion.only_reader(x) != &bn) return false;
     const Tensor* w = float_constant(conv->input(1));
     const Tensor* gamma = float_constant(bn.input(1));
     const Tensor* beta = float_constant(bn.input(2));
@@ -65,16 +65,15 @@ class FuseConvBatchNorm : public Pass {
     const char* name() const override { return "FuseConvBatchNorm"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
-        std::unordered_set<const ir::Node*> fused;
-        Readers readers(graph);
+        Fusion fusion(graph);
         for (auto& node : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
-            if (fuse(graph, readers, *node)) {
-                fused.insert(node.get());
+            if (fuse(graph, fusion, *node)) {
+                fusion.claim(node.get());
                 ctx.rewrites += 1;
             }
         }
-        return remove_nodes(graph, fused);
+        return fusion.finish();
     }
 };
 

@@ -33,19 +33,14 @@ class FuseGelu : public Pass {
     const char* name() const override { return "FuseGelu"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
-        std::unordered_set<const ir::Node*> fused;  // removed at the end
-        Readers readers(graph);
-        // The single reader of `v` if it is an ai.onnx `op` node not yet fused, else null.
-        auto only_reader = [&](const ir::Value* v, OpKind op) -> ir::Node* {
-            ir::Node* r = readers.only(v, op);
-            return r && !fused.count(r) ? r : nullptr;
-        };
+        Fusion fusion(graph);
         for (auto& erf : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
             if (erf->op != OpKind::Erf || !erf->domain.empty() || erf->inputs.size() != 1) continue;
             ir::Value* scaled = erf->inputs[0];
             ir::Node* div = scaled ? scaled->producer : nullptr;
-            if (!div || fused.count(div) || !div->domain.empty() || only_reader(scaled, OpKind::Erf) != erf.get()) {
+            if (!div || fusion.claimed(div) || !div->domain.empty() ||
+                fusion.only_reader(scaled, OpKind::Erf) != erf.get()) {
                 continue;
             }
             ir::Value* x = nullptr;
@@ -57,12 +52,12 @@ class FuseGelu : public Pass {
                 }
             }
             if (!x) continue;
-            ir::Node* add = only_reader(erf->outputs[0], OpKind::Add);
+            ir::Node* add = fusion.only_reader(erf->outputs[0], OpKind::Add);
             if (!add || !is_scalar(other_input(*add, erf->outputs[0]), 1.0)) continue;
-            ir::Node* mul1 = only_reader(add->outputs[0], OpKind::Mul);
+            ir::Node* mul1 = fusion.only_reader(add->outputs[0], OpKind::Mul);
             if (!mul1) continue;
             ir::Value* first = other_input(*mul1, add->outputs[0]);  // x or 0.5
-            ir::Node* mul2 = only_reader(mul1->outputs[0], OpKind::Mul);
+            ir::Node* mul2 = fusion.only_reader(mul1->outputs[0], OpKind::Mul);
             if (!first || !mul2) continue;
             ir::Value* second = other_input(*mul2, mul1->outputs[0]);
             bool ok = (first == x && is_scalar(second, 0.5)) || (second == x && is_scalar(first, 0.5));
@@ -73,10 +68,10 @@ class FuseGelu : public Pass {
             erf->attributes.clear();
             erf->inputs = {x};
             erf->outputs = {mul2->outputs[0]};
-            for (ir::Node* n : {div, add, mul1, mul2}) fused.insert(n);
+            for (ir::Node* n : {div, add, mul1, mul2}) fusion.claim(n);
             ctx.rewrites += 1;
         }
-        return remove_nodes(graph, fused);
+        return fusion.finish();
     }
 };
 

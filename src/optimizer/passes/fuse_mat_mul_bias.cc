@@ -21,42 +21,36 @@ class FuseMatMulBias : public Pass {
     const char* name() const override { return "FuseMatMulBias"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
-        std::unordered_set<const ir::Node*> fused;  // removed at the end
-        Readers readers(graph);
-        // The single reader of `v` if it is an ai.onnx `op` node not yet fused, else null.
-        auto only_reader = [&](const ir::Value* v, OpKind op) -> ir::Node* {
-            ir::Node* r = readers.only(v, op);
-            return r && !fused.count(r) ? r : nullptr;
-        };
+        Fusion fusion(graph);
         for (auto& mm : graph.nodes()) {
             if (!ctx.may_rewrite()) break;
             if (mm->op != OpKind::MatMul || !mm->domain.empty() || mm->inputs.size() != 2) continue;
             const Tensor* w = float_constant(mm->inputs[1]);
             if (!w || w->rank() != 2) continue;
-            ir::Node* add = only_reader(mm->outputs[0], OpKind::Add);
+            ir::Node* add = fusion.only_reader(mm->outputs[0], OpKind::Add);
             if (!add || add->inputs.size() != 2 || add->inputs[0] == add->inputs[1]) continue;
             ir::Value* bias = add->inputs[0] == mm->outputs[0] ? add->inputs[1] : add->inputs[0];
             const Tensor* b = float_constant(bias);
             if (!b || b->rank() != 1 || b->shape()[0] != w->shape()[1]) continue;
-            ir::Node* gelu = only_reader(add->outputs[0], OpKind::Gelu);
+            ir::Node* gelu = fusion.only_reader(add->outputs[0], OpKind::Gelu);
             if (gelu && gelu->attr_string("approximate", "none") != "none") gelu = nullptr;
 
             mm->op = OpKind::FusedMatMul;
             mm->op_type = "FusedMatMul";
             mm->domain = "kiln";
             mm->inputs.push_back(bias);
-            fused.insert(add);
+            fusion.claim(add);
             if (gelu) {
                 ir::Attribute a;
                 a.kind = ir::Attribute::Kind::String;
                 a.s = "Gelu";
                 mm->attributes["activation"] = a;
-                fused.insert(gelu);
+                fusion.claim(gelu);
             }
             mm->outputs[0] = gelu ? gelu->outputs[0] : add->outputs[0];
             ctx.rewrites += 1;
         }
-        return remove_nodes(graph, fused);
+        return fusion.finish();
     }
 };
 
