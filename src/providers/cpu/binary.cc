@@ -11,6 +11,7 @@
 
 #include "ops/shape_util.h"
 #include "providers/cpu/broadcast.h"
+#include "providers/cpu/dispatch_by_size.h"
 #include "providers/cpu/elementwise_common.h"
 #include "providers/cpu/kernel.h"
 
@@ -245,19 +246,7 @@ void run_where(const KernelContext& ctx) {
         using T = decltype(zero);
         where_loop<T>(ctx, plan, cp, x.data<T>(), y.data<T>(), out.data<T>());
     };
-    if (x.dtype() == DType::String) return run(std::string{});
-    switch (dtype_bits(x.dtype())) {
-        case 8:
-            return run(uint8_t{});
-        case 16:
-            return run(uint16_t{});
-        case 32:
-            return run(uint32_t{});
-        case 64:
-            return run(uint64_t{});
-        default:
-            fail(ErrorCode::NotImplemented, ctx.node.describe(), ": dtype ", dtype_name(x.dtype()));
-    }
+    dispatch_by_size(ctx.node, x.dtype(), run);
 }
 
 void run_string_equal(const KernelContext& ctx) {
