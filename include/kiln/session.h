@@ -40,6 +40,12 @@ class SessionOptions {
     GraphOptimizationLevel optimization_level = GraphOptimizationLevel::All;
     // Values for symbolic dims by name (add_free_dimension_override_by_name).
     std::map<std::string, int64_t> dim_overrides;
+    // Profiling (ONNX Runtime's enable_profiling): each run's nodes and compiled subgraphs are timed, and
+    // Session::end_profiling() writes the Chrome trace to "<profile_file_prefix>_<date>_<time>.json".
+    bool enable_profiling = false;
+    std::string profile_file_prefix = "kiln_profile";
+    // When set, the optimised graph is written here as an ONNX model (ONNX Runtime's optimized_model_filepath).
+    std::string optimized_model_filepath;
 };
 
 // Which provider runs a node of the optimised graph, for `kiln ops` and verbose logs.

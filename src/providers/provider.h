@@ -1,0 +1,44 @@
+// The interface between the runtime and a device provider (the OpenVINO provider). At session build time the
+// provider claims groups of nodes of the optimised graph and compiles each group into a CompiledPartition, which
+// the execution plan runs as one step. Nodes nobody claims run on the CPU provider (src/providers/cpu/).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ir/graph.h"
+#include "kiln/tensor.h"
+
+namespace kiln::providers {
+
+// A compiled group of nodes. run() is called concurrently by the session's runs and must be thread-safe.
+class CompiledPartition {
+  public:
+    virtual ~CompiledPartition() = default;
+    // `inputs` in the order of the partition graph's inputs; returns its outputs in graph order.
+    virtual std::vector<Tensor> run(const std::vector<const Tensor*>& inputs) const = 0;
+    // One line for logs and profiles: device, precision, static or dynamic shapes.
+    virtual std::string describe() const = 0;
+};
+
+// What a provider takes of a graph: connected node groups, each to become one partition, and for every node it
+// leaves, why (printed by `kiln ops -e openvino` and the verbose log).
+struct Capability {
+    std::vector<std::vector<const ir::Node*>> groups;
+    std::unordered_map<const ir::Node*, std::string> reasons;
+};
+
+class ExecutionProvider {
+  public:
+    virtual ~ExecutionProvider() = default;
+    // ONNX Runtime's name ("OpenVINOExecutionProvider").
+    virtual const std::string& name() const = 0;
+    virtual Capability claim(const ir::Graph& graph) = 0;
+    // Compiles `partition`: a standalone graph holding one group's nodes, whose inputs are the values the group
+    // reads from outside (constants stay initializers) and whose outputs are the values read outside it.
+    virtual std::unique_ptr<CompiledPartition> compile(const ir::Graph& partition) = 0;
+};
+
+}  // namespace kiln::providers
