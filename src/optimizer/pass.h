@@ -32,7 +32,16 @@ std::unique_ptr<Pass> make_fuse_conv_activation();
 std::unique_ptr<Pass> make_fuse_gelu();
 std::unique_ptr<Pass> make_fuse_mat_mul_bias();
 
-// Runs the passes of `level` over `graph` (subgraphs included). Errors name the pass.
+// ONNX Runtime applies provider-independent rewrites before partitioning and the fusions into a provider's own
+// ops after it, to the nodes that provider was given. kiln does the same:
+enum class OptimizationStage {
+    BeforePartitioning,  // constant folding, dead nodes, Conv+BatchNormalization: the result is standard ONNX
+    CpuFusions,          // fusions into the CPU provider's internal ops (domain "kiln"), on the nodes left to it
+};
+
+// Runs the passes of `level` and `stage` over `graph` (subgraphs included). Errors name the pass.
+void optimize(ir::Graph& graph, GraphOptimizationLevel level, int threads, OptimizationStage stage);
+// Both stages, for a graph that runs on the CPU provider alone.
 void optimize(ir::Graph& graph, GraphOptimizationLevel level, int threads);
 
 }  // namespace kiln::opt

@@ -5,16 +5,20 @@
 namespace kiln::opt {
 namespace {
 
-std::vector<std::unique_ptr<Pass>> passes_for(GraphOptimizationLevel level) {
+std::vector<std::unique_ptr<Pass>> passes_for(GraphOptimizationLevel level, OptimizationStage stage) {
     std::vector<std::unique_ptr<Pass>> passes;
     if (level == GraphOptimizationLevel::DisableAll) return passes;
-    passes.push_back(make_constant_folding());
-    passes.push_back(make_dead_node_elimination());
+    if (stage == OptimizationStage::BeforePartitioning) {
+        passes.push_back(make_constant_folding());
+        passes.push_back(make_dead_node_elimination());
+        if (level != GraphOptimizationLevel::Basic) passes.push_back(make_fuse_conv_batch_norm());
+        return passes;
+    }
     if (level == GraphOptimizationLevel::Basic) return passes;
-    passes.push_back(make_fuse_conv_batch_norm());
     passes.push_back(make_fuse_conv_activation());
     passes.push_back(make_fuse_gelu());
     passes.push_back(make_fuse_mat_mul_bias());
+    passes.push_back(make_dead_node_elimination());
     return passes;
 }
 
@@ -26,7 +30,12 @@ int64_t max_rewrites_from_env() {
 }  // namespace
 
 void optimize(ir::Graph& graph, GraphOptimizationLevel level, int threads) {
-    auto passes = passes_for(level);
+    optimize(graph, level, threads, OptimizationStage::BeforePartitioning);
+    optimize(graph, level, threads, OptimizationStage::CpuFusions);
+}
+
+void optimize(ir::Graph& graph, GraphOptimizationLevel level, int threads, OptimizationStage stage) {
+    auto passes = passes_for(level, stage);
     PassContext ctx;
     ctx.threads = threads;
     ctx.max_rewrites = max_rewrites_from_env();

@@ -3,6 +3,7 @@
 // the execution plan runs as one step. Nodes nobody claims run on the CPU provider (src/providers/cpu/).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -17,8 +18,11 @@ namespace kiln::providers {
 class CompiledPartition {
   public:
     virtual ~CompiledPartition() = default;
-    // `inputs` in the order of the partition graph's inputs; returns its outputs in graph order.
-    virtual std::vector<Tensor> run(const std::vector<const Tensor*>& inputs) const = 0;
+    // Gives an output tensor of `dtype` and `shape` (contents unspecified) from the run's buffer pool.
+    using Allocate = std::function<Tensor(DType dtype, const Shape& shape)>;
+    // `inputs` in the order of the partition graph's inputs; returns its outputs in graph order, allocated with
+    // `allocate` (or, where the provider owns the memory for the rest of the run, its own tensors).
+    virtual std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const = 0;
     // One line for logs and profiles: device, precision, static or dynamic shapes.
     virtual std::string describe() const = 0;
 };

@@ -53,11 +53,15 @@ int ExecutionPlan::slot(const ir::Value* v) {
     return s;
 }
 
-ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : graph_(graph), threads_(threads) {
+ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads, const PartitionMap& partitions)
+    : graph_(graph), threads_(threads) {
     for (const ir::Value* v : graph.inputs()) input_slots_.push_back(slot(v));
     std::vector<std::vector<int>> reads;  // per step: every slot it reads, captures included
     for (const ir::Node* node : graph.topological_order()) {
-        if (node->op == OpKind::Unknown) fail(ErrorCode::NotImplemented, unsupported_node_message(*node));
+        auto partition = partitions.find(node);
+        if (node->op == OpKind::Unknown && partition == partitions.end()) {
+            fail(ErrorCode::NotImplemented, unsupported_node_message(*node));
+        }
         Step step;
         step.node = node;
         for (const ir::Value* v : node->inputs) step.inputs.push_back(v ? slot(v) : -1);
@@ -72,6 +76,8 @@ ExecutionPlan::ExecutionPlan(const ir::Graph& graph, int threads) : graph_(graph
                 step.capture_slots.push_back(std::move(slots));
                 step.subplans.push_back(std::move(plan));
             }
+        } else if (partition != partitions.end()) {
+            step.partition = partition->second;
         } else {
             step.kernel = cpu::create_kernel(*node);
         }
@@ -148,6 +154,24 @@ void ExecutionPlan::run_kernel_step(const Step& step, std::vector<Value>& slots,
     step.kernel->run(kctx);
 }
 
+void ExecutionPlan::run_partition_step(const Step& step, std::vector<Value>& slots, BufferPool& pool) const {
+    const ir::Node& node = *step.node;
+    std::vector<const Tensor*> inputs;
+    inputs.reserve(step.inputs.size());
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+        const Value& v = slots[step.inputs[i]];
+        if (!v.is_tensor() || v.tensor().empty()) {
+            fail(ErrorCode::Internal, node.describe(), ": input '", node.inputs[i]->name, "' has no tensor value");
+        }
+        inputs.push_back(&v.tensor());
+    }
+    std::vector<Tensor> outputs =
+        step.partition->run(inputs, [&pool](DType dtype, const Shape& shape) { return pool.allocate(dtype, shape); });
+    KILN_CHECK(outputs.size() == step.outputs.size(), Internal, node.describe(), ": the compiled subgraph gave ",
+               outputs.size(), " outputs, expected ", step.outputs.size());
+    for (size_t i = 0; i < outputs.size(); ++i) slots[step.outputs[i]] = Value(std::move(outputs[i]));
+}
+
 std::unique_ptr<BufferPool> ExecutionPlan::take_pool() const {
     std::lock_guard<std::mutex> lock(pools_mutex_);
     if (idle_pools_.empty()) return std::make_unique<BufferPool>();
@@ -169,6 +193,8 @@ std::vector<Value> ExecutionPlan::run(std::vector<Value> slots, const std::vecto
         try {
             if (step.kernel) {
                 run_kernel_step(step, slots, pool);
+            } else if (step.partition) {
+                run_partition_step(step, slots, pool);
             } else if (is_sequence_op(step.node->op)) {
                 run_sequence_step(step, slots);
             } else {

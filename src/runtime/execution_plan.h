@@ -16,6 +16,7 @@
 #include "kiln/tensor.h"
 #include "kiln/value.h"
 #include "providers/cpu/kernel.h"
+#include "providers/provider.h"
 
 namespace kiln::rt {
 
@@ -25,18 +26,22 @@ class ExecutionPlan;
 struct Step {
     const ir::Node* node = nullptr;
     std::unique_ptr<cpu::Kernel> kernel;  // null for ops the runtime runs itself (control flow, sequences)
-    std::vector<int> inputs;              // slot per node input, -1 when omitted
-    std::vector<int> outputs;             // slot per node output, -1 when omitted
-    std::vector<int> releases;            // slots whose last reader is this step
-    std::vector<std::unique_ptr<ExecutionPlan>> subplans;  // If: then, else; Loop/Scan/SequenceMap: body
-    std::vector<std::vector<int>> capture_slots;           // per subplan: this plan's slot for each capture
+    const providers::CompiledPartition* partition = nullptr;  // set for a node that stands for a provider's subgraph
+    std::vector<int> inputs;                                  // slot per node input, -1 when omitted
+    std::vector<int> outputs;                                 // slot per node output, -1 when omitted
+    std::vector<int> releases;                                // slots whose last reader is this step
+    std::vector<std::unique_ptr<ExecutionPlan>> subplans;     // If: then, else; Loop/Scan/SequenceMap: body
+    std::vector<std::vector<int>> capture_slots;              // per subplan: this plan's slot for each capture
 };
+
+// The compiled subgraph that each partition node of a graph stands for (rt::fuse_partition made the nodes).
+using PartitionMap = std::unordered_map<const ir::Node*, const providers::CompiledPartition*>;
 
 class ExecutionPlan {
   public:
-    // Builds kernels for every node of `graph` (which must outlive the plan). NotImplemented naming the node
-    // when no provider can run it.
-    ExecutionPlan(const ir::Graph& graph, int threads);
+    // Builds kernels for every node of `graph` (which must outlive the plan), and partition steps for the nodes in
+    // `partitions` (which must outlive it too). NotImplemented naming the node when no provider can run it.
+    ExecutionPlan(const ir::Graph& graph, int threads, const PartitionMap& partitions = {});
     ~ExecutionPlan();
 
     int slot_of(const ir::Value* v) const;
@@ -55,6 +60,7 @@ class ExecutionPlan {
   private:
     int slot(const ir::Value* v);
     void run_kernel_step(const Step& step, std::vector<Value>& slots, BufferPool& pool) const;
+    void run_partition_step(const Step& step, std::vector<Value>& slots, BufferPool& pool) const;
     std::unique_ptr<BufferPool> take_pool() const;
     void give_back_pool(std::unique_ptr<BufferPool> pool) const;
 

@@ -2,6 +2,7 @@
 #include <new>
 #include <unordered_map>
 
+#include "common/log.h"
 #include "common/parallel.h"
 #include "ir/graph.h"
 #include "kiln/kiln.h"
@@ -9,6 +10,8 @@
 #include "ops/op_def.h"
 #include "optimizer/pass.h"
 #include "runtime/execution_plan.h"
+#include "runtime/partition.h"
+#include "runtime/provider_registry.h"
 #include "runtime/shape_inference.h"
 
 namespace kiln {
@@ -33,6 +36,9 @@ struct Session::Impl {
     ir::Model model;
     std::vector<ValueInfo> inputs, outputs, overridable;
     std::vector<NodeAssignment> assignments;
+    std::vector<std::unique_ptr<providers::ExecutionProvider>> providers;
+    std::vector<std::unique_ptr<providers::CompiledPartition>> compiled;  // outlive the plan (declared before it)
+    rt::PartitionMap partitions;
     std::unique_ptr<rt::ExecutionPlan> plan;
     std::unordered_map<std::string, int> feed_slot;        // graph input name -> slot
     std::unordered_map<std::string, int> fetch_slot;       // graph output name -> slot
@@ -40,11 +46,15 @@ struct Session::Impl {
     std::unordered_map<std::string, TensorInfo> declared;  // graph input name -> declared type
 
     void build();
+    // node name -> why the device providers left it to the CPU provider
+    std::unordered_map<std::string, std::string> assign_to_providers(ir::Graph& graph);
+    void assign_rest_to_cpu(const ir::Graph& graph, const std::unordered_map<std::string, std::string>& reasons);
+    bool cpu_fallback_disabled() const { return options.config_entry("session.disable_cpu_ep_fallback") == "1"; }
 };
 
 namespace {
 
-const char* const kCpuProvider = "CPUExecutionProvider";
+using rt::kCpuProvider;
 
 // Runs `f`, turning what the standard library may throw (out of memory, ...) into kiln::Error, so that nothing
 // but kiln::Error leaves the public API.
@@ -58,16 +68,6 @@ auto guarded(const char* what, F&& f) -> decltype(f()) {
         fail(ErrorCode::Internal, "out of memory while ", what);
     } catch (const std::exception& e) {
         fail(ErrorCode::Internal, what, ": ", e.what());
-    }
-}
-
-void check_providers(const SessionOptions& options) {
-    for (const ProviderEntry& p : options.providers) {
-        if (p.name == kCpuProvider) continue;
-        if (p.name == "OpenVINOExecutionProvider") {
-            fail(ErrorCode::Unsupported, "provider 'OpenVINOExecutionProvider' is not available in this build");
-        }
-        fail(ErrorCode::InvalidArgument, "unknown execution provider '", p.name, "' (available: ", kCpuProvider, ")");
     }
 }
 
@@ -85,7 +85,14 @@ void apply_dim_overrides(ir::Graph& graph, const std::map<std::string, int64_t>&
 }  // namespace
 
 void Session::Impl::build() {
-    check_providers(options);
+    providers = rt::make_providers(options);
+    if (cpu_fallback_disabled()) {
+        for (const ProviderEntry& p : options.providers) {
+            KILN_CHECK(p.name != kCpuProvider, InvalidArgument,
+                       "conflicting session configuration: session.disable_cpu_ep_fallback=1 and ", kCpuProvider,
+                       " was added explicitly");
+        }
+    }
     int threads = options.intra_op_threads > 0 ? options.intra_op_threads : default_thread_count();
     ir::Graph& graph = *model.graph;
     apply_dim_overrides(graph, options.dim_overrides);
@@ -98,15 +105,76 @@ void Session::Impl::build() {
             required_inputs.push_back(v->name);
         }
     }
-    opt::optimize(graph, options.optimization_level, threads);
+    opt::optimize(graph, options.optimization_level, threads, opt::OptimizationStage::BeforePartitioning);
     rt::infer_graph_shapes(graph);
+    auto reasons = assign_to_providers(graph);
+    opt::optimize(graph, options.optimization_level, threads, opt::OptimizationStage::CpuFusions);
+    rt::infer_graph_shapes(graph);
+    assign_rest_to_cpu(graph, reasons);
     for (ir::Value* v : graph.outputs()) outputs.push_back({v->name, v->type, v->type.kind});
-    plan = std::make_unique<rt::ExecutionPlan>(graph, threads);
+    plan = std::make_unique<rt::ExecutionPlan>(graph, threads, partitions);
     for (size_t i = 0; i < graph.inputs().size(); ++i) feed_slot[graph.inputs()[i]->name] = plan->input_slots()[i];
     for (size_t i = 0; i < graph.outputs().size(); ++i) {
         fetch_slot[graph.outputs()[i]->name] = plan->output_slots()[i];
     }
-    for (auto& node : graph.nodes()) assignments.push_back({node->name, node->op_type, kCpuProvider, ""});
+}
+
+// Each device provider, in the session's order, claims node groups of what is left; each group is compiled and
+// replaced by one partition node. A group whose compile fails stays on the CPU provider with a warning (an error
+// with session.disable_cpu_ep_fallback=1). Records which provider runs each node, and why the others did not.
+std::unordered_map<std::string, std::string> Session::Impl::assign_to_providers(ir::Graph& graph) {
+    std::unordered_map<std::string, std::string> reasons;  // node name -> why device providers left it
+    for (auto& provider : providers) {
+        providers::Capability capability = provider->claim(graph);
+        for (const auto& [node, reason] : capability.reasons) {
+            std::string& r = reasons[node->name];
+            r += (r.empty() ? "" : "; ") + provider->name() + ": " + reason;
+        }
+        int index = 0;
+        for (const auto& group : capability.groups) {
+            std::string name = str(provider->name(), "_subgraph_", index++);
+            rt::PartitionCut cut = rt::cut_partition(graph, group);
+            std::unique_ptr<providers::CompiledPartition> partition;
+            try {
+                partition = provider->compile(*cut.graph);
+            } catch (const Error& e) {
+                if (cpu_fallback_disabled()) {
+                    throw Error(e.code(), str(provider->name(), " could not compile ", name, " (", group.size(),
+                                              " nodes, first ", group.front()->describe(),
+                                              ") and session.disable_cpu_ep_fallback=1 forbids running it on the "
+                                              "CPU provider: ",
+                                              e.what()));
+                }
+                log_warning(str(provider->name(), ": compiling ", name, " (", group.size(), " nodes, first ",
+                                group.front()->describe(), ") failed, its nodes run on the CPU provider: ", e.what()));
+                for (const ir::Node* node : group) reasons[node->name] = "compile failed: " + std::string(e.what());
+                continue;
+            }
+            for (const ir::Node* node : group) assignments.push_back({node->name, node->op_type, provider->name(), ""});
+            ir::Node* fused = rt::fuse_partition(graph, group, cut, name);
+            partitions[fused] = partition.get();
+            compiled.push_back(std::move(partition));
+        }
+    }
+    return reasons;
+}
+
+void Session::Impl::assign_rest_to_cpu(const ir::Graph& graph,
+                                       const std::unordered_map<std::string, std::string>& reasons) {
+    std::vector<std::string> left;
+    for (auto& node : graph.nodes()) {
+        if (partitions.count(node.get())) continue;
+        auto it = reasons.find(node->name);
+        assignments.push_back({node->name, node->op_type, kCpuProvider, it == reasons.end() ? "" : it->second});
+        left.push_back(node->describe());
+    }
+    if (!left.empty() && !providers.empty() && cpu_fallback_disabled()) {
+        std::string names;
+        for (size_t i = 0; i < left.size() && i < 10; ++i) names += (i ? ", " : "") + left[i];
+        if (left.size() > 10) names += str(" and ", left.size() - 10, " more");
+        fail(ErrorCode::InvalidArgument, "session.disable_cpu_ep_fallback=1, but ", left.size(),
+             " nodes are assigned to the CPU provider: ", names);
+    }
 }
 
 Session::Session(const std::string& model_path, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {

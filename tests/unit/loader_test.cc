@@ -20,7 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path source_root() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
+fs::path source_root() { return KILN_SOURCE_DIR; }
 fs::path site_packages() { return source_root() / ".venv/lib/python3.11/site-packages"; }
 
 ir::Model load(const ModelBuilder& b, const std::string& base_dir = "") {
