@@ -5,6 +5,7 @@
 #include "common/log.h"
 #include "common/parallel.h"
 #include "ir/graph.h"
+#include "ir/subgraph.h"
 #include "kiln/kiln.h"
 #include "onnx/loader.h"
 #include "ops/op_def.h"
@@ -133,7 +134,7 @@ std::unordered_map<std::string, std::string> Session::Impl::assign_to_providers(
         int index = 0;
         for (const auto& group : capability.groups) {
             std::string name = str(provider->name(), "_subgraph_", index++);
-            rt::PartitionCut cut = rt::cut_partition(graph, group);
+            ir::Subgraph cut = ir::extract_subgraph(graph, group);
             std::unique_ptr<providers::CompiledPartition> partition;
             try {
                 partition = provider->compile(*cut.graph);

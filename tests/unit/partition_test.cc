@@ -1,4 +1,4 @@
-// Tests of partitioning: ir::supported_clusters (no cycles, maximal groups), rt::cut_partition, and a session
+// Tests of partitioning: ir::supported_clusters (no cycles, maximal groups), ir::extract_subgraph, and a session
 // with a stand-in device provider that claims some op types and runs its subgraphs on kiln's own plan. The
 // oracle is the same model on the CPU provider alone.
 #include "runtime/partition.h"
@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "ir/clusters.h"
+#include "ir/subgraph.h"
 #include "kiln/session.h"
 #include "onnx/loader.h"
 #include "runtime/execution_plan.h"
@@ -55,7 +56,7 @@ TEST(SupportedClusters, AllSupportedIsOneCluster) {
     EXPECT_EQ(clusters[0].size(), 6u);
 }
 
-TEST(CutPartition, InputsOutputsAndInitializers) {
+TEST(ExtractSubgraph, InputsOutputsAndInitializers) {
     ModelBuilder b(17);
     b.input("x", {2, 3}).output("y", {2, 3});
     b.initializer_floats("w", {3}, {1, 2, 3});
@@ -68,7 +69,7 @@ TEST(CutPartition, InputsOutputsAndInitializers) {
     for (const auto& n : model.graph->nodes()) {
         if (n->name != "sig") group.push_back(n.get());
     }
-    rt::PartitionCut cut = rt::cut_partition(*model.graph, group);
+    ir::Subgraph cut = ir::extract_subgraph(*model.graph, group);
     ASSERT_EQ(cut.graph->inputs().size(), 1u);
     EXPECT_EQ(cut.graph->inputs()[0]->name, "x");
     ASSERT_EQ(cut.graph->outputs().size(), 1u);
@@ -85,7 +86,7 @@ class PlanPartition : public providers::CompiledPartition {
     explicit PlanPartition(const ir::Graph& graph) {
         std::vector<const ir::Node*> all;
         for (const auto& n : graph.nodes()) all.push_back(n.get());
-        cut_ = rt::cut_partition(graph, all);
+        cut_ = ir::extract_subgraph(graph, all);
         plan_ = std::make_unique<rt::ExecutionPlan>(*cut_.graph, 1);
     }
     std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate&) const override {
@@ -100,7 +101,7 @@ class PlanPartition : public providers::CompiledPartition {
     mutable std::atomic<int> runs{0};
 
   private:
-    rt::PartitionCut cut_;
+    ir::Subgraph cut_;
     std::unique_ptr<rt::ExecutionPlan> plan_;
 };
 
