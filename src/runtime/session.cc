@@ -167,12 +167,12 @@ void Session::Impl::assign_rest_to_cpu(const ir::Graph& graph,
         if (partitions.count(node.get())) continue;
         auto it = reasons.find(node->name);
         assignments.push_back({node->name, node->op_type, kCpuProvider, it == reasons.end() ? "" : it->second});
-        left.push_back(node->describe());
+        left.push_back(it == reasons.end() ? node->describe() : node->describe() + " (" + it->second + ")");
     }
     if (!left.empty() && !providers.empty() && cpu_fallback_disabled()) {
         std::string names;
-        for (size_t i = 0; i < left.size() && i < 10; ++i) names += (i ? ", " : "") + left[i];
-        if (left.size() > 10) names += str(" and ", left.size() - 10, " more");
+        for (size_t i = 0; i < left.size() && i < 5; ++i) names += (i ? "; " : "") + left[i];
+        if (left.size() > 5) names += str("; and ", left.size() - 5, " more");
         fail(ErrorCode::InvalidArgument, "session.disable_cpu_ep_fallback=1, but ", left.size(),
              " nodes are assigned to the CPU provider: ", names);
     }

@@ -216,6 +216,23 @@ std::string compare_values(const Value& actual, const Value& expected, const Tol
     return "";
 }
 
+// The provider configuration under test (--provider): its session options.
+std::string g_provider = "cpu";
+
+// cpu: the CPU provider alone. openvino-cpu: the OpenVINO provider on OpenVINO's CPU device at FP32, with
+// session.disable_cpu_ep_fallback=1 so that a test passes only when OpenVINO ran every node of it.
+SessionOptions options_for(const std::string& provider, int threads) {
+    SessionOptions options;
+    options.intra_op_threads = threads;
+    if (provider == "openvino-cpu") {
+        options.append_provider("OpenVINOExecutionProvider", {{"device_type", "CPU"}, {"precision", "FP32"}});
+        options.add_config_entry("session.disable_cpu_ep_fallback", "1");
+    } else if (provider != "cpu") {
+        fail(ErrorCode::InvalidArgument, "unknown provider configuration '", provider, "' (cpu, openvino-cpu)");
+    }
+    return options;
+}
+
 // Runs one test in this process. Never throws.
 Result run_test_raw(const TestCase& test, int threads) {
     Result r;
@@ -228,9 +245,7 @@ Result run_test_raw(const TestCase& test, int threads) {
         }
         std::sort(data_sets.begin(), data_sets.end());
         KILN_CHECK(!data_sets.empty(), NotFound, "no test_data_set_* folder");
-        SessionOptions options;
-        options.intra_op_threads = threads;
-        Session session((test.dir / "model.onnx").string(), options);
+        Session session((test.dir / "model.onnx").string(), options_for(g_provider, threads));
         const auto& inputs = session.inputs();
         const auto& outputs = session.outputs();
         for (const auto& set : data_sets) {
@@ -526,6 +541,7 @@ int run_main(const Args& args) {
 
 int main(int argc, char** argv) {
     kiln::conformance::Args args = kiln::conformance::parse_args(argc, argv);
+    kiln::conformance::g_provider = args.provider;
     try {
         return kiln::conformance::run_main(args);
     } catch (const kiln::Error& e) {

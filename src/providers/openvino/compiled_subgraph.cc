@@ -1,0 +1,185 @@
+#include "providers/openvino/compiled_subgraph.h"
+
+#include <algorithm>
+#include <cstring>
+#include <map>
+
+#include <openvino/core/model.hpp>
+#include <openvino/runtime/infer_request.hpp>
+#include <openvino/runtime/properties.hpp>
+
+#include "onnx/loader.h"
+#include "onnx/writer.h"
+#include "providers/openvino/element_type.h"
+#include "providers/openvino/ov_core.h"
+
+namespace kiln::ov {
+
+// One compile_model result and its idle infer requests. Port i of the compiled model is kiln input/output
+// input_port[i] / output_port[i] apart (OpenVINO keeps ONNX's order, but kiln matches by name to be sure).
+struct CompiledSubgraph::Compiled {
+    ::ov::CompiledModel model;
+    std::vector<size_t> input_port;   // kiln input i -> compiled model input port
+    std::vector<size_t> output_port;  // kiln output i -> compiled model output port
+    std::vector<bool> static_output;  // output shape known before the run: written straight into kiln's buffer
+    std::mutex mutex;
+    std::vector<::ov::InferRequest> idle;
+
+    ::ov::InferRequest take() {
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            if (!idle.empty()) {
+                ::ov::InferRequest r = std::move(idle.back());
+                idle.pop_back();
+                return r;
+            }
+        }
+        return model.create_infer_request();
+    }
+    void give_back(::ov::InferRequest r) {
+        std::lock_guard<std::mutex> lock(mutex);
+        idle.push_back(std::move(r));
+    }
+};
+
+namespace {
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// Runs `f`, turning OpenVINO's exceptions into DeviceError with `what` in front.
+template <typename F>
+auto device_call(const std::string& what, F&& f) -> decltype(f()) {
+    try {
+        return f();
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        fail(ErrorCode::DeviceError, what, ": ", first_line(e.what()));
+    }
+}
+
+// The port among `ports` that carries tensor name `name`.
+template <typename Ports>
+size_t port_named(const Ports& ports, const std::string& name, const char* kind) {
+    for (size_t i = 0; i < ports.size(); ++i) {
+        if (ports[i].get_names().count(name)) return i;
+    }
+    fail(ErrorCode::Internal, "the compiled OpenVINO model has no ", kind, " named '", name, "'");
+}
+
+::ov::Shape ov_shape(const Shape& shape) { return ::ov::Shape(shape.begin(), shape.end()); }
+
+Shape kiln_shape(const ::ov::Shape& shape) { return Shape(shape.begin(), shape.end()); }
+
+::ov::Tensor view_of(const Tensor& t) {
+    // OpenVINO reads inputs only; its Tensor has no read-only view constructor.
+    return ::ov::Tensor(element_type_of(t.dtype()), ov_shape(t.shape()), const_cast<void*>(t.raw_data()));
+}
+
+bool all_static(const ir::Graph& graph) {
+    for (const ir::Value* v : graph.inputs()) {
+        if (!v->type.is_static()) return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string device, ::ov::AnyMap properties,
+                                   bool disable_dynamic_shapes)
+    : device_(std::move(device)), properties_(std::move(properties)) {
+    for (const ir::Value* v : partition.inputs()) input_names_.push_back(v->name);
+    for (const ir::Value* v : partition.outputs()) output_names_.push_back(v->name);
+    std::string bytes = onnx::save_graph_bytes(partition, {{"", onnx::max_supported_opset()}});
+    std::shared_ptr<::ov::Model> model = device_call("OpenVINO's ONNX frontend could not read the subgraph",
+                                                     [&] { return core().read_model(bytes, ::ov::Tensor()); });
+    bytes = std::string();  // the weights now live in the model's constants
+    if (disable_dynamic_shapes && !all_static(partition)) {
+        model_ = std::move(model);  // compiled per input shapes at run time
+    } else {
+        compiled_ = compile(model);
+    }
+}
+
+CompiledSubgraph::~CompiledSubgraph() = default;
+
+std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::compile(const std::shared_ptr<::ov::Model>& model) const {
+    auto compiled = std::make_shared<Compiled>();
+    compiled->model = device_call(str("OpenVINO could not compile the subgraph for ", device_),
+                                  [&] { return core().compile_model(model, device_, properties_); });
+    const auto& inputs = compiled->model.inputs();
+    const auto& outputs = compiled->model.outputs();
+    for (const std::string& name : input_names_) compiled->input_port.push_back(port_named(inputs, name, "input"));
+    for (const std::string& name : output_names_) {
+        size_t port = port_named(outputs, name, "output");
+        compiled->output_port.push_back(port);
+        compiled->static_output.push_back(outputs[port].get_partial_shape().is_static());
+    }
+    return compiled;
+}
+
+std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::for_shapes(
+    const std::vector<const Tensor*>& inputs) const {
+    std::string key;
+    for (const Tensor* t : inputs) key += shape_to_string(t->shape()) + ";";
+    std::lock_guard<std::mutex> lock(shapes_mutex_);
+    for (auto it = by_shape_.begin(); it != by_shape_.end(); ++it) {
+        if (it->first != key) continue;
+        by_shape_.splice(by_shape_.begin(), by_shape_, it);
+        return it->second;
+    }
+    std::shared_ptr<::ov::Model> shaped = model_->clone();
+    std::map<::ov::Output<::ov::Node>, ::ov::PartialShape> shapes;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        shapes[shaped->input(input_names_[i])] = ::ov::PartialShape(ov_shape(inputs[i]->shape()));
+    }
+    device_call(str("OpenVINO could not reshape the subgraph to ", key), [&] { shaped->reshape(shapes); });
+    by_shape_.emplace_front(key, compile(shaped));
+    if (by_shape_.size() > kShapeCacheSize) by_shape_.pop_back();
+    return by_shape_.front().second;
+}
+
+std::vector<Tensor> CompiledSubgraph::run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const {
+    std::shared_ptr<Compiled> compiled = compiled_ ? compiled_ : for_shapes(inputs);
+    ::ov::InferRequest request = compiled->take();
+    struct GiveBack {
+        Compiled& compiled;
+        ::ov::InferRequest& request;
+        ~GiveBack() { compiled.give_back(std::move(request)); }
+    } give_back{*compiled, request};
+    std::vector<Tensor> outputs(output_names_.size());
+    device_call("OpenVINO inference failed", [&] {
+        for (size_t i = 0; i < inputs.size(); ++i) request.set_input_tensor(compiled->input_port[i], view_of(*inputs[i]));
+        const auto& ports = compiled->model.outputs();
+        for (size_t i = 0; i < outputs.size(); ++i) {
+            if (!compiled->static_output[i]) continue;
+            const auto& port = ports[compiled->output_port[i]];
+            outputs[i] = allocate(dtype_of(port.get_element_type()), kiln_shape(port.get_shape()));
+            request.set_output_tensor(compiled->output_port[i], view_of(outputs[i]));
+        }
+        request.infer();
+        for (size_t i = 0; i < outputs.size(); ++i) {
+            if (compiled->static_output[i]) continue;
+            ::ov::Tensor got = request.get_output_tensor(compiled->output_port[i]);
+            outputs[i] = allocate(dtype_of(got.get_element_type()), kiln_shape(got.get_shape()));
+            std::memcpy(outputs[i].raw_data(), got.data(), got.get_byte_size());
+        }
+    });
+    return outputs;
+}
+
+std::string CompiledSubgraph::describe() const {
+    std::shared_ptr<Compiled> compiled = compiled_;
+    if (!compiled) return str(device_, ", compiled per input shapes (", by_shape_.size(), " cached)");
+    std::string precision = "?";
+    try {
+        precision = compiled->model.get_property(::ov::hint::inference_precision).to_string();
+    } catch (const std::exception&) {
+    }
+    return str(device_, ", inference precision ", precision, ", ",
+               std::all_of(compiled->static_output.begin(), compiled->static_output.end(), [](bool b) { return b; })
+                   ? "static shapes"
+                   : "dynamic shapes");
+}
+
+}  // namespace kiln::ov

@@ -1,0 +1,53 @@
+// A claimed subgraph compiled by OpenVINO, run through a pool of infer requests (one per concurrent run, grown on
+// demand, so concurrent session runs use the compiled model's streams). Inputs are handed to OpenVINO without
+// copying; outputs are written straight into the run's buffers when their shapes are static.
+//
+// Shapes: a subgraph whose inputs are static, or one compiled with dynamic dims, is compiled once at session
+// creation. With disable_dynamic_shapes and dynamic inputs it is compiled for each new set of input shapes at run
+// time, keeping the kShapeCacheSize most recently used compilations.
+#pragma once
+
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <openvino/runtime/compiled_model.hpp>
+#include <openvino/runtime/core.hpp>
+
+#include "ir/graph.h"
+#include "providers/provider.h"
+
+namespace kiln::ov {
+
+class CompiledSubgraph : public providers::CompiledPartition {
+  public:
+    static constexpr size_t kShapeCacheSize = 8;
+
+    // `partition`: the standalone subgraph (ir::extract_subgraph); `device` and `properties` for compile_model.
+    CompiledSubgraph(const ir::Graph& partition, std::string device, ::ov::AnyMap properties,
+                     bool disable_dynamic_shapes);
+    ~CompiledSubgraph() override;
+
+    std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const override;
+    std::string describe() const override;
+
+  private:
+    struct Compiled;
+
+    std::shared_ptr<Compiled> compile(const std::shared_ptr<::ov::Model>& model) const;
+    std::shared_ptr<Compiled> for_shapes(const std::vector<const Tensor*>& inputs) const;
+
+    std::string name_;
+    std::string device_;
+    ::ov::AnyMap properties_;
+    std::vector<std::string> input_names_, output_names_;
+    std::shared_ptr<Compiled> compiled_;  // null when compiled per input shapes
+    // Per-shape compilation (disable_dynamic_shapes with dynamic inputs): the model to reshape, and an LRU list.
+    std::shared_ptr<::ov::Model> model_;
+    mutable std::mutex shapes_mutex_;
+    mutable std::list<std::pair<std::string, std::shared_ptr<Compiled>>> by_shape_;
+};
+
+}  // namespace kiln::ov

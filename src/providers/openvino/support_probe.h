@@ -1,0 +1,32 @@
+// Whether the OpenVINO device runs a node, as OpenVINO answers it: the node alone becomes a one-node ONNX model,
+// which OpenVINO's ONNX frontend converts and the device plugin's query_model checks. Answers are cached by the
+// node's signature (op, domain, attributes, input and output types, small constant inputs), so a model with a
+// thousand nodes asks about the few dozen distinct ones.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <openvino/runtime/core.hpp>
+
+#include "ir/graph.h"
+
+namespace kiln::ov {
+
+class SupportProbe {
+  public:
+    SupportProbe(std::string device, ::ov::AnyMap properties);
+    // "" when the device runs `node` (of `graph`); otherwise why not, in words for `kiln ops`.
+    std::string why_not(const ir::Node& node);
+
+  private:
+    std::string ask_openvino(const std::string& model_bytes);
+
+    std::string device_;
+    ::ov::AnyMap properties_;
+    std::mutex mutex_;
+    std::unordered_map<std::string, std::string> answers_;  // one-node model bytes -> why_not
+};
+
+}  // namespace kiln::ov
