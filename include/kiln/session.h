@@ -81,6 +81,14 @@ class Session {
     std::vector<Value> run_values(const std::vector<NamedValue>& feeds,
                                   const std::vector<std::string>& output_names = {}) const;
 
+    // Profiling (SessionOptions::enable_profiling): writes the events recorded so far (model loading, session
+    // initialisation, each run and each node of it) as a Chrome trace to the file
+    //     <profile_file_prefix>_<YYYY-MM-DD_HH-MM-SS>.json   (the local time the session started profiling)
+    // and returns its path; "" when the session does not profile. Profiling stops, as in ONNX Runtime: later runs
+    // are not recorded and later calls return "". InvalidArgument naming the file when it cannot be written. Safe to
+    // call while other threads run the session.
+    std::string end_profiling();
+
     struct Impl;
 
   private:

@@ -25,6 +25,8 @@ class CompiledPartition {
     virtual std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const = 0;
     // One line for logs and profiles: device, precision, static or dynamic shapes.
     virtual std::string describe() const = 0;
+    // The name of the provider that compiled it ("OpenVINOExecutionProvider").
+    virtual const char* provider_name() const = 0;
 };
 
 // What a provider takes of a graph: connected node groups, each to become one partition, and for every node it

@@ -7,6 +7,7 @@
 #include "ops/op_def.h"
 #include "providers/cpu/evaluate.h"
 #include "runtime/buffer_pool.h"
+#include "runtime/profiler.h"
 
 namespace kiln::rt {
 namespace {
@@ -37,6 +38,10 @@ std::vector<const ir::Graph*> subgraphs_of(const ir::Node& node) {
 }
 
 }  // namespace
+
+const char* provider_of(const Step& step) {
+    return step.partition ? step.partition->provider_name() : "CPUExecutionProvider";
+}
 
 int ExecutionPlan::slot(const ir::Value* v) {
     int existing = slot_of(v);
@@ -186,10 +191,12 @@ void ExecutionPlan::give_back_pool(std::unique_ptr<BufferPool> pool) const {
     idle_pools_.push_back(std::move(pool));
 }
 
-std::vector<Value> ExecutionPlan::run(std::vector<Value> slots, const std::vector<int>& fetch_slots) const {
+std::vector<Value> ExecutionPlan::run(std::vector<Value> slots, const std::vector<int>& fetch_slots,
+                                      const RunProfile* profile) const {
     std::unique_ptr<BufferPool> owned = take_pool();
     BufferPool& pool = *owned;
     for (const Step& step : steps_) {
+        Profiler::Clock::time_point step_start = profile ? Profiler::Clock::now() : Profiler::Clock::time_point();
         try {
             if (step.kernel) {
                 run_kernel_step(step, slots, pool);
@@ -206,6 +213,10 @@ std::vector<Value> ExecutionPlan::run(std::vector<Value> slots, const std::vecto
             throw Error(e.code(), str(step.node->describe(), ": ", what));
         } catch (const std::bad_alloc&) {
             fail(ErrorCode::Internal, step.node->describe(), ": out of memory");
+        }
+        if (profile) {
+            profile->profiler.record(step.node->name + "_kernel_time", kNodeCategory, step_start, profile->run,
+                                     step.node->op_type, provider_of(step));
         }
         for (int r : step.releases) {
             if (slots[r].is_tensor()) {

@@ -22,6 +22,7 @@ namespace kiln::rt {
 
 class BufferPool;
 class ExecutionPlan;
+struct RunProfile;
 
 struct Step {
     const ir::Node* node = nullptr;
@@ -53,7 +54,9 @@ class ExecutionPlan {
 
     // Runs with `slots` from initial_slots() filled with feeds (and captures); returns the values of
     // `fetch_slots`. Values that the caller still owns elsewhere (constants, feeds, captures) come back copied.
-    std::vector<Value> run(std::vector<Value> slots, const std::vector<int>& fetch_slots) const;
+    // With a `profile`, each step's time is recorded there (one Node event per step; subplans are not timed apart).
+    std::vector<Value> run(std::vector<Value> slots, const std::vector<int>& fetch_slots,
+                           const RunProfile* profile = nullptr) const;
     // A slot vector with every constant in place, to be filled with feeds.
     std::vector<Value> initial_slots() const { return constants_; }
 
@@ -78,6 +81,8 @@ class ExecutionPlan {
     mutable std::vector<std::unique_ptr<BufferPool>> idle_pools_;  // one per run that has finished
 };
 
+// The provider that runs `step`, as profiles and logs name it ("CPUExecutionProvider").
+const char* provider_of(const Step& step);
 // Runs an If, Loop or Scan step: fills the step's output slots (src/runtime/control_flow.cc).
 void run_control_step(const Step& step, std::vector<Value>& slots);
 // Runs a sequence or optional op (the Sequence family, SequenceMap included): src/runtime/sequence_ops.cc.

@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <new>
+#include <optional>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -12,6 +13,7 @@
 #include "optimizer/pass.h"
 #include "runtime/execution_plan.h"
 #include "runtime/partition.h"
+#include "runtime/profiler.h"
 #include "runtime/provider_registry.h"
 #include "runtime/shape_inference.h"
 
@@ -45,7 +47,12 @@ struct Session::Impl {
     std::unordered_map<std::string, int> fetch_slot;       // graph output name -> slot
     std::vector<std::string> required_inputs;              // inputs without an initializer
     std::unordered_map<std::string, TensorInfo> declared;  // graph input name -> declared type
+    std::unique_ptr<rt::Profiler> profiler;                // null unless options.enable_profiling
 
+    // Loads with `load` and builds, recording both when profiling ("model_loading_uri" or "model_loading_array",
+    // then "session_initialization").
+    template <typename Load>
+    void create(const char* loading_event, Load&& load);
     void build();
     // node name -> why the device providers left it to the CPU provider
     std::unordered_map<std::string, std::string> assign_to_providers(ir::Graph& graph);
@@ -178,11 +185,21 @@ void Session::Impl::assign_rest_to_cpu(const ir::Graph& graph,
     }
 }
 
+template <typename Load>
+void Session::Impl::create(const char* loading_event, Load&& load) {
+    if (options.enable_profiling) profiler = std::make_unique<rt::Profiler>();
+    auto start = rt::Profiler::Clock::now();
+    model = load();
+    if (profiler) profiler->record(loading_event, rt::kSessionCategory, start);
+    start = rt::Profiler::Clock::now();
+    build();
+    if (profiler) profiler->record("session_initialization", rt::kSessionCategory, start);
+}
+
 Session::Session(const std::string& model_path, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
     guarded("creating the session", [&] {
         impl_->options = options;
-        impl_->model = onnx::load_model_file(model_path);
-        impl_->build();
+        impl_->create("model_loading_uri", [&] { return onnx::load_model_file(model_path); });
     });
 }
 
@@ -190,8 +207,7 @@ Session::Session(const void* model_data, size_t size, const SessionOptions& opti
     : impl_(std::make_unique<Impl>()) {
     guarded("creating the session", [&] {
         impl_->options = options;
-        impl_->model = onnx::load_model_bytes(model_data, size, base_dir);
-        impl_->build();
+        impl_->create("model_loading_array", [&] { return onnx::load_model_bytes(model_data, size, base_dir); });
     });
 }
 
@@ -279,6 +295,10 @@ std::vector<Value> Session::run_values(const std::vector<NamedValue>& feeds,
 std::vector<Value> Session::run_values_checked(const std::vector<NamedValue>& feeds,
                                                const std::vector<std::string>& output_names) const {
     const Impl& impl = *impl_;
+    rt::Profiler* profiler = impl.profiler && impl.profiler->active() ? impl.profiler.get() : nullptr;
+    auto run_start = profiler ? rt::Profiler::Clock::now() : rt::Profiler::Clock::time_point();
+    std::optional<rt::RunProfile> profile;
+    if (profiler) profile.emplace(rt::RunProfile{*profiler, profiler->next_run()});
     std::vector<Value> slots = impl.plan->initial_slots();
     std::vector<std::string> fed;
     for (const NamedValue& feed : feeds) {
@@ -315,7 +335,20 @@ std::vector<Value> Session::run_values_checked(const std::vector<NamedValue>& fe
             fetch.push_back(it->second);
         }
     }
-    return impl.plan->run(std::move(slots), fetch);
+    std::vector<Value> results = impl.plan->run(std::move(slots), fetch, profile ? &*profile : nullptr);
+    if (profiler) profiler->record("model_run", rt::kSessionCategory, run_start, profile->run);
+    return results;
+}
+
+std::string Session::end_profiling() {
+    return guarded("ending profiling", [&]() -> std::string {
+        if (!impl_ || !impl_->profiler) return "";
+        std::optional<std::vector<rt::ProfileEvent>> events = impl_->profiler->stop();
+        if (!events) return "";
+        std::string path = impl_->options.profile_file_prefix + "_" + impl_->profiler->start_time_string() + ".json";
+        rt::write_chrome_trace(path, *events);
+        return path;
+    });
 }
 
 const char* version_string() { return KILN_VERSION; }

@@ -98,6 +98,7 @@ class PlanPartition : public providers::CompiledPartition {
         return out;
     }
     std::string describe() const override { return "stand-in"; }
+    const char* provider_name() const override { return "StandInExecutionProvider"; }
     mutable std::atomic<int> runs{0};
 
   private:

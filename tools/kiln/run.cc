@@ -9,6 +9,7 @@
 #include "kiln/kiln.h"
 #include "tools/kiln/commands.h"
 #include "tools/kiln/npy.h"
+#include "tools/kiln/random_inputs.h"
 #include "tools/kiln/session_flags.h"
 
 namespace kiln::cli {
@@ -55,63 +56,6 @@ RunFlags parse_run_flags(const Args& args) {
     }
     if (f.model.empty()) throw UsageError("no model given (kiln run MODEL ...)");
     return f;
-}
-
-// Random data of the input's type: floats uniform in [0, 1), integers in [0, 4), booleans 0/1.
-Tensor random_tensor(DType dtype, const Shape& shape, std::mt19937_64& rng) {
-    Tensor t(dtype, shape);
-    int64_t n = t.element_count();
-    std::uniform_real_distribution<float> real(0.0f, 1.0f);
-    std::uniform_int_distribution<int> small(0, 3);
-    auto fill = [&](auto* p, auto gen) {
-        for (int64_t i = 0; i < n; ++i) p[i] = gen();
-    };
-    switch (dtype) {
-        case DType::Float:
-            fill(t.data<float>(), [&] { return real(rng); });
-            break;
-        case DType::Double:
-            fill(t.data<double>(), [&] { return double(real(rng)); });
-            break;
-        case DType::Float16:
-            fill(t.data<uint16_t>(), [&] { return float_to_half(real(rng)); });
-            break;
-        case DType::BFloat16:
-            fill(t.data<uint16_t>(), [&] { return float_to_bf16(real(rng)); });
-            break;
-        case DType::Int64:
-            fill(t.data<int64_t>(), [&] { return int64_t(small(rng)); });
-            break;
-        case DType::Int32:
-            fill(t.data<int32_t>(), [&] { return int32_t(small(rng)); });
-            break;
-        case DType::Int8:
-            fill(t.data<int8_t>(), [&] { return int8_t(small(rng)); });
-            break;
-        case DType::UInt8:
-            fill(t.data<uint8_t>(), [&] { return uint8_t(small(rng)); });
-            break;
-        case DType::Bool:
-            fill(t.data<uint8_t>(), [&] { return uint8_t(small(rng) & 1); });
-            break;
-        default:
-            fail(ErrorCode::InvalidArgument, "cannot generate random ", dtype_name(dtype), " data; pass --input");
-    }
-    return t;
-}
-
-Shape concrete_shape(const ValueInfo& in, const std::map<std::string, int64_t>& dims) {
-    KILN_CHECK(in.type.shape, InvalidArgument, "input '", in.name, "' has unknown rank; pass --input");
-    Shape shape;
-    for (const Dim& d : *in.type.shape) {
-        if (d.known()) {
-            shape.push_back(d.value);
-        } else {
-            auto it = dims.find(d.symbol);
-            shape.push_back(it != dims.end() ? it->second : 1);
-        }
-    }
-    return shape;
 }
 
 std::vector<double> values_as_doubles(const Tensor& t) {
@@ -214,10 +158,9 @@ int run_command(const Args& args) {
     for (const ValueInfo& in : session.inputs()) {
         bool given = std::any_of(feeds.begin(), feeds.end(), [&](const NamedTensor& t) { return t.name == in.name; });
         if (given) continue;
-        Shape shape = concrete_shape(in, f.session.options.dim_overrides);
-        feeds.push_back({in.name, random_tensor(in.type.dtype, shape, rng)});
+        feeds.push_back({in.name, random_input(in, f.session.options.dim_overrides, rng)});
         std::printf("  %s  %s  %s  (random, seed %lld)\n", in.name.c_str(), dtype_name(in.type.dtype),
-                    shape_to_string(shape).c_str(), static_cast<long long>(f.seed));
+                    shape_to_string(feeds.back().tensor.shape()).c_str(), static_cast<long long>(f.seed));
     }
 
     std::vector<Tensor> outputs;

@@ -32,6 +32,7 @@ class CompiledSubgraph : public providers::CompiledPartition {
 
     std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const override;
     std::string describe() const override;
+    const char* provider_name() const override { return "OpenVINOExecutionProvider"; }
 
   private:
     struct Compiled;
