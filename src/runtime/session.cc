@@ -9,6 +9,7 @@
 #include "ops/op_def.h"
 #include "optimizer/pass.h"
 #include "runtime/execution_plan.h"
+#include "runtime/optimized_model.h"
 #include "runtime/shape_inference.h"
 
 namespace kiln {
@@ -30,6 +31,7 @@ std::string SessionOptions::config_entry(const std::string& key, const std::stri
 
 struct Session::Impl {
     SessionOptions options;
+    std::string model_path;  // the file the model came from; empty for a model from memory
     ir::Model model;
     std::vector<ValueInfo> inputs, outputs, overridable;
     std::vector<NodeAssignment> assignments;
@@ -100,6 +102,7 @@ void Session::Impl::build() {
     }
     opt::optimize(graph, options.optimization_level, threads);
     rt::infer_graph_shapes(graph);
+    rt::save_optimized_model(model, options, model_path);
     for (ir::Value* v : graph.outputs()) outputs.push_back({v->name, v->type, v->type.kind});
     plan = std::make_unique<rt::ExecutionPlan>(graph, threads);
     for (size_t i = 0; i < graph.inputs().size(); ++i) feed_slot[graph.inputs()[i]->name] = plan->input_slots()[i];
@@ -112,6 +115,7 @@ void Session::Impl::build() {
 Session::Session(const std::string& model_path, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
     guarded("creating the session", [&] {
         impl_->options = options;
+        impl_->model_path = model_path;
         impl_->model = onnx::load_model_file(model_path);
         impl_->build();
     });
