@@ -1,5 +1,6 @@
 #include "onnx/tensor_proto.h"
 
+#include <bit>
 #include <cstring>
 
 namespace kiln::onnx {
@@ -206,7 +207,8 @@ Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, External
     return dense;
 }
 
-void tensor_to_proto(const Tensor& tensor, const std::string& name, TensorProto* proto) {
+void tensor_to_proto(const Tensor& tensor, const std::string& name, TensorProto* proto, RawData raw) {
+    static_assert(std::endian::native == std::endian::little, "raw_data is little-endian: kiln's memory must be too");
     proto->Clear();
     proto->set_name(name);
     proto->set_data_type(static_cast<int32_t>(tensor.dtype()));
@@ -216,7 +218,38 @@ void tensor_to_proto(const Tensor& tensor, const std::string& name, TensorProto*
         for (int64_t i = 0; i < tensor.element_count(); ++i) proto->add_string_data(s[i]);
         return;
     }
-    proto->set_raw_data(static_cast<const char*>(tensor.raw_data()), tensor.byte_size());
+    if (raw == RawData::Inline) proto->set_raw_data(static_cast<const char*>(tensor.raw_data()), tensor.byte_size());
+}
+
+void tensor_info_to_type_proto(const TensorInfo& info, ::onnx::TypeProto* type) {
+    ::onnx::TypeProto* elem = type;
+    switch (info.kind) {
+        case ValueKind::Tensor:
+            if (info.dtype == DType::Undefined && !info.shape) return;
+            break;
+        case ValueKind::Sequence:
+            elem = type->mutable_sequence_type()->mutable_elem_type();
+            break;
+        case ValueKind::OptionalTensor:
+            elem = type->mutable_optional_type()->mutable_elem_type();
+            break;
+        case ValueKind::OptionalSequence:
+            elem = type->mutable_optional_type()->mutable_elem_type()->mutable_sequence_type()->mutable_elem_type();
+            break;
+    }
+    if (info.dtype == DType::Undefined && !info.shape) return;
+    auto* tensor = elem->mutable_tensor_type();
+    if (info.dtype != DType::Undefined) tensor->set_elem_type(static_cast<int32_t>(info.dtype));
+    if (!info.shape) return;
+    auto* shape = tensor->mutable_shape();
+    for (const Dim& d : *info.shape) {
+        auto* dim = shape->add_dim();
+        if (d.known()) {
+            dim->set_dim_value(d.value);
+        } else if (!d.symbol.empty()) {
+            dim->set_dim_param(d.symbol);
+        }
+    }
 }
 
 TensorInfo tensor_info_from_type_proto(const ::onnx::TypeProto& type) {

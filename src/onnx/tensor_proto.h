@@ -20,8 +20,19 @@ Tensor tensor_from_proto(const ::onnx::TensorProto& proto, ExternalDataResolver*
 Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, ExternalDataResolver* external,
                                 const std::string& what);
 
-// Serialises `tensor` (raw_data for all types but strings, string_data for strings).
-void tensor_to_proto(const Tensor& tensor, const std::string& name, ::onnx::TensorProto* proto);
+// Where tensor_to_proto puts the bytes of a non-string tensor: into raw_data, or nowhere, for the caller to place
+// them (in raw_data or in an external data file) once it knows the size of the whole model.
+enum class RawData { Inline, Deferred };
+
+// Serialises `tensor`: name, data type, dims, and its data (string_data for strings; raw_data, little-endian and
+// packed as ONNX packs sub-byte types, for the others unless `raw` is Deferred).
+void tensor_to_proto(const Tensor& tensor, const std::string& name, ::onnx::TensorProto* proto,
+                     RawData raw = RawData::Inline);
+
+// The inverse of tensor_info_from_type_proto: a tensor, sequence or optional type with elem_type (when defined) and
+// shape (when the rank is known; dim_value, dim_param or an empty dim). A tensor type with neither dtype nor rank
+// leaves `type` empty.
+void tensor_info_to_type_proto(const TensorInfo& info, ::onnx::TypeProto* type);
 
 // Element type and shape of a tensor (or sparse tensor) type; dim_param -> Dim::named, missing dims -> unknown.
 // Sequence, map and optional types give an undefined dtype and unknown rank.

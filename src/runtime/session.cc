@@ -12,6 +12,7 @@
 #include "ops/op_def.h"
 #include "optimizer/pass.h"
 #include "runtime/execution_plan.h"
+#include "runtime/optimized_model.h"
 #include "runtime/partition.h"
 #include "runtime/profiler.h"
 #include "runtime/provider_registry.h"
@@ -36,6 +37,7 @@ std::string SessionOptions::config_entry(const std::string& key, const std::stri
 
 struct Session::Impl {
     SessionOptions options;
+    std::string model_path;  // the file the model came from; empty for a model from memory
     ir::Model model;
     std::vector<ValueInfo> inputs, outputs, overridable;
     std::vector<NodeAssignment> assignments;
@@ -119,6 +121,14 @@ void Session::Impl::build() {
     opt::optimize(graph, options.optimization_level, threads, opt::OptimizationStage::CpuFusions);
     rt::infer_graph_shapes(graph);
     assign_rest_to_cpu(graph, reasons);
+    if (!options.optimized_model_filepath.empty()) {
+        // As ONNX Runtime: a graph holding compiled subgraphs has no ONNX form (EPContext export does that).
+        KILN_CHECK(partitions.empty(), InvalidArgument, "optimized_model_filepath '", options.optimized_model_filepath,
+                   "': the graph holds ", partitions.size(),
+                   " subgraph(s) compiled by a device provider, which cannot be saved as ONNX; use "
+                   "ep.context_enable=1 to export them");
+        rt::save_optimized_model(model, options, model_path);
+    }
     for (ir::Value* v : graph.outputs()) outputs.push_back({v->name, v->type, v->type.kind});
     plan = std::make_unique<rt::ExecutionPlan>(graph, threads, partitions);
     for (size_t i = 0; i < graph.inputs().size(); ++i) feed_slot[graph.inputs()[i]->name] = plan->input_slots()[i];
@@ -199,6 +209,7 @@ void Session::Impl::create(const char* loading_event, Load&& load) {
 Session::Session(const std::string& model_path, const SessionOptions& options) : impl_(std::make_unique<Impl>()) {
     guarded("creating the session", [&] {
         impl_->options = options;
+        impl_->model_path = model_path;
         impl_->create("model_loading_uri", [&] { return onnx::load_model_file(model_path); });
     });
 }
