@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-
 #include <openvino/core/model.hpp>
 #include <openvino/runtime/infer_request.hpp>
 #include <openvino/runtime/properties.hpp>
@@ -149,7 +148,8 @@ std::vector<Tensor> CompiledSubgraph::run(const std::vector<const Tensor*>& inpu
     } give_back{*compiled, request};
     std::vector<Tensor> outputs(output_names_.size());
     device_call("OpenVINO inference failed", [&] {
-        for (size_t i = 0; i < inputs.size(); ++i) request.set_input_tensor(compiled->input_port[i], view_of(*inputs[i]));
+        for (size_t i = 0; i < inputs.size(); ++i)
+            request.set_input_tensor(compiled->input_port[i], view_of(*inputs[i]));
         const auto& ports = compiled->model.outputs();
         for (size_t i = 0; i < outputs.size(); ++i) {
             if (!compiled->static_output[i]) continue;

@@ -16,9 +16,10 @@ namespace {
 // Ops worth a call into OpenVINO on their own; a lone node of any other op stays on the CPU provider when the
 // graph is split anyway (a call costs more than the op).
 bool heavy(const ir::Node& node) {
-    static const std::set<std::string> ops = {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MatMul",
-                                              "MatMulInteger", "QLinearMatMul", "Gemm", "LSTM", "GRU", "RNN",
-                                              "Attention", "Einsum", "If", "Loop", "Scan"};
+    static const std::set<std::string> ops = {"Conv",          "ConvTranspose", "ConvInteger", "QLinearConv", "MatMul",
+                                              "MatMulInteger", "QLinearMatMul", "Gemm",        "LSTM",        "GRU",
+                                              "RNN",           "Attention",     "Einsum",      "If",          "Loop",
+                                              "Scan"};
     return node.domain.empty() && ops.count(node.op_type) != 0;
 }
 
@@ -52,8 +53,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
             unsupported.insert(node.get());
             capability.reasons[node.get()] = why;
         }
-        auto clusters =
-            ir::supported_clusters(graph, [&](const ir::Node& node) { return !unsupported.count(&node); });
+        auto clusters = ir::supported_clusters(graph, [&](const ir::Node& node) { return !unsupported.count(&node); });
         bool whole_graph = unsupported.empty() && clusters.size() == 1;
         for (auto& cluster : clusters) {
             std::string dropped;

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <mutex>
+#include <openvino/runtime/core.hpp>
 #include <string>
 #include <unordered_map>
-
-#include <openvino/runtime/core.hpp>
 
 #include "ir/graph.h"
 
