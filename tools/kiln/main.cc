@@ -1,4 +1,4 @@
-// kiln: command-line front end. `kiln run`, `kiln ops`.
+// kiln: command-line front end. `kiln run`, `kiln ops`, `kiln devices`.
 #include <cstdio>
 #include <cstring>
 
@@ -18,6 +18,8 @@ constexpr const char* kUsage =
     "      list each node of the optimised graph, its op and the provider that runs it\n"
     "  ops --list [--tsv]\n"
     "      list every operator kiln runs, with its domain, family and providers\n"
+    "  devices\n"
+    "      list the devices OpenVINO sees here, with their names and key properties\n"
     "  version\n";
 
 }  // namespace
@@ -33,6 +35,7 @@ int main(int argc, char** argv) {
     try {
         if (command == "run") return run_command(args);
         if (command == "ops") return ops_command(args);
+        if (command == "devices") return devices_command(args);
         if (command == "version" || command == "--version") {
             std::printf("kiln %s\n", kiln::version_string());
             return 0;
