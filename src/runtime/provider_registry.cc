@@ -16,7 +16,8 @@ std::mutex& registry_mutex() {
 // The device providers built into kiln, then any registered at run time.
 std::map<std::string, ProviderFactory>& registered() {
     static std::map<std::string, ProviderFactory> factories = {
-        {kOpenVINOProvider, [](const ProviderOptions& provider_options, const SessionOptions& session_options) {
+        {kOpenVINOProvider,
+         [](const ProviderOptions& provider_options, const SessionOptions& session_options) {
              return ov::make_provider(provider_options, session_options);
          }},
     };

@@ -16,7 +16,7 @@ namespace {
 constexpr int64_t kProbeConstantElements = 64;
 
 // Why OpenVINO cannot take a value of this type at all; "" when it can.
-std::string type_problem(const ir::Value& v) {
+std::string value_type_problem(const ir::Value& v) {
     if (v.type.kind != ValueKind::Tensor) return str("'", v.name, "' is a ", value_kind_name(v.type.kind));
     if (v.type.dtype == DType::Undefined) return str("the element type of '", v.name, "' is unknown");
     if (element_type_of(v.type.dtype) == ::ov::element::dynamic) {
@@ -94,15 +94,21 @@ std::string first_line(const std::string& text) {
 SupportProbe::SupportProbe(std::string device, ::ov::AnyMap properties)
     : device_(std::move(device)), properties_(std::move(properties)) {}
 
-std::string SupportProbe::why_not(const ir::Node& node) {
+std::string SupportProbe::type_problem(const ir::Node& node) {
     if (node.op == OpKind::Unknown) return str("op '", node.op_type, "' of domain '", node.domain, "' is not ONNX's");
     if (node.domain == "kiln") return "an internal op of kiln's CPU provider";
-    for (const ir::Value* v : node.inputs) {
-        if (v && !type_problem(*v).empty()) return type_problem(*v);
+    for (const auto* values : {&node.inputs, &node.outputs}) {
+        for (const ir::Value* v : *values) {
+            std::string problem = v ? value_type_problem(*v) : "";
+            if (!problem.empty()) return problem;
+        }
     }
-    for (const ir::Value* v : node.outputs) {
-        if (v && !type_problem(*v).empty()) return type_problem(*v);
-    }
+    return "";
+}
+
+std::string SupportProbe::why_not(const ir::Node& node) {
+    std::string problem = type_problem(node);
+    if (!problem.empty()) return problem;
     std::string bytes;
     try {
         bytes = onnx::save_graph_bytes(*one_node_graph(node), {{"", onnx::max_supported_opset()}});
