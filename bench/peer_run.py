@@ -3,7 +3,7 @@ schema of `kiln perf --json` (SCHEMA below), so that bench/compare treats kiln a
 
     bench/.venv-ort/bin/python bench/peer_run.py --runtime ort-cpu --inputs DIR -x 1 -r 20 MODEL
     bench/.venv-ov/bin/python  bench/peer_run.py --runtime ort-openvino --inputs DIR -x 2 -r 20 -c 2 MODEL
-    bench/.venv-ep/bin/python  bench/peer_run.py --runtime ort-ep-openvino --inputs DIR -x 1 -r 0 --save-outputs OUT MODEL
+    bench/.venv-ep/bin/python  bench/peer_run.py --runtime ort-ep-openvino --inputs DIR -r 0 --save-outputs OUT MODEL
 
 Runtimes (each needs its own venv, made by bench/peers.sh):
   ort-cpu          onnxruntime's CPUExecutionProvider
@@ -80,7 +80,8 @@ def session_setup(runtime: str, threads: int, concurrency: int, precision: str):
         options = {"device_type": "CPU", "num_of_threads": str(threads), "precision": precision}
         if concurrency > 1:
             options["num_streams"] = str(concurrency)
-        return so, [("OpenVINOExecutionProvider", options), "CPUExecutionProvider"], "OpenVINOExecutionProvider", options
+        providers = [("OpenVINOExecutionProvider", options), "CPUExecutionProvider"]
+        return so, providers, "OpenVINOExecutionProvider", options
     try:
         import onnxruntime_ep_openvino as plugin
     except ImportError as e:

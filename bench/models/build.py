@@ -25,7 +25,7 @@ from typing import Callable
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -196,13 +196,15 @@ def run_onnxruntime(path: str, inputs: dict[str, np.ndarray], threads: int = 1) 
 
 
 def sources_mtime() -> float:
-    files = glob.glob(os.path.join(HERE, "*.py")) + [os.path.join(net_module.REPO, "tests", "models", "build_models.py")]
+    files = glob.glob(os.path.join(HERE, "*.py"))
+    files.append(os.path.join(net_module.REPO, "tests", "models", "build_models.py"))
     return max(os.path.getmtime(f) for f in files)
 
 
 def is_current(name: str, out_dir: str = CACHE_DIR) -> bool:
     family, _ = VARIANTS[name]
-    files = [model_path(name, out_dir)] + [os.path.join(inputs_dir(name, out_dir), f"{i.name}.npy") for i in family.inputs]
+    files = [model_path(name, out_dir)]
+    files += [os.path.join(inputs_dir(name, out_dir), f"{i.name}.npy") for i in family.inputs]
     return all(os.path.exists(f) and os.path.getmtime(f) >= sources_mtime() for f in files)
 
 

@@ -24,7 +24,9 @@ def resnet50(net: Net, x: str) -> dict[str, str]:
 
 
 # t (expansion), c (channels), n (blocks), s (first stride): torchvision's inverted_residual_setting.
-MOBILENET_V2 = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+MOBILENET_V2 = [
+    (1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1),
+]
 
 
 def mobilenet_v2_features(net: Net, x: str, tap_block: int | None = None) -> tuple[str, str | None]:
