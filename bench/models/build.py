@@ -7,9 +7,10 @@ exporters emit them. Offline and deterministic: the same files on every machine.
     .venv/bin/python bench/models/build.py --only resnet50,bert_base_dyn [--out DIR] [--force]
 
 Each family comes in two variants: NAME with batch 1 and NAME_dyn whose batch dimension is the dim_param "batch".
-A model is rebuilt when missing or older than these scripts. Next to each model the inputs that every runtime gets
-are saved as NAME.inputs/INPUT.npy (batch 1, seeded). Every model is checked with onnx.checker (full check) and run
-once with onnxruntime on those inputs.
+A model is rebuilt when missing or older than these scripts. Each goes to its own folder, OUT/NAME/model.onnx, with
+the inputs that every runtime gets (batch 1, seeded) as OUT/NAME/inputs/INPUT.npy and as the test data set
+OUT/NAME/test_data_set_0/input_<i>.pb (read by `kiln perf` without -I), whose output_<i>.pb are onnxruntime CPU's
+outputs. Every model is checked with onnx.checker (full check) and run once with onnxruntime on those inputs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper
+from onnx import TensorProto, helper, numpy_helper
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -38,7 +39,7 @@ import vision  # noqa: E402
 CACHE_DIR = os.path.join(HERE, ".cache")
 OPSET = 17
 IR_VERSION = 8  # what torch.onnx writes at opset 17
-EXTERNAL_DATA_BYTES = 1_800_000_000  # above this a model's weights go to NAME.onnx.data (protobuf's limit is 2 GB)
+EXTERNAL_DATA_BYTES = 1_800_000_000  # above this the weights go to NAME/model.onnx.data (protobuf's limit: 2 GB)
 DYNAMIC_SUFFIX = "_dyn"
 
 
@@ -154,12 +155,23 @@ def parameter_count(model: onnx.ModelProto) -> int:
     return sum(int(np.prod(t.dims)) for t in model.graph.initializer if t.data_type == TensorProto.FLOAT)
 
 
+# Files of a variant, in the layout of the ONNX model zoo and onnx_test_runner (which `kiln perf` and
+# onnxruntime_perf_test read without -I): OUT/NAME/model.onnx, OUT/NAME/test_data_set_0/{input,output}_<i>.pb, and the
+# same inputs as OUT/NAME/inputs/INPUT.npy for the peers' venvs (numpy only) and `kiln run --input`.
+def model_dir(name: str, out_dir: str = CACHE_DIR) -> str:
+    return os.path.join(out_dir, name)
+
+
 def model_path(name: str, out_dir: str = CACHE_DIR) -> str:
-    return os.path.join(out_dir, f"{name}.onnx")
+    return os.path.join(model_dir(name, out_dir), "model.onnx")
 
 
 def inputs_dir(name: str, out_dir: str = CACHE_DIR) -> str:
-    return os.path.join(out_dir, f"{name}.inputs")
+    return os.path.join(model_dir(name, out_dir), "inputs")
+
+
+def test_data_dir(name: str, out_dir: str = CACHE_DIR) -> str:
+    return os.path.join(model_dir(name, out_dir), "test_data_set_0")
 
 
 def make_inputs(name: str, batch: int = 1) -> dict[str, np.ndarray]:
@@ -174,25 +186,30 @@ def load_inputs(name: str, out_dir: str = CACHE_DIR) -> dict[str, np.ndarray]:
     return {i.name: np.load(os.path.join(inputs_dir(name, out_dir), f"{i.name}.npy")) for i in family.inputs}
 
 
+def save_tensors(directory: str, prefix: str, tensors: dict[str, np.ndarray]) -> None:
+    """prefix_<i>.pb (TensorProto, named) for each tensor in order, as onnx_test_runner's test data sets."""
+    for i, (tensor_name, value) in enumerate(tensors.items()):
+        with open(os.path.join(directory, f"{prefix}_{i}.pb"), "wb") as f:
+            f.write(numpy_helper.from_array(value, tensor_name).SerializeToString())
+
+
 def save_model(model: onnx.ModelProto, path: str) -> None:
-    """Writes atomically; weights go to an external data file next to it when the proto would near 2 GB."""
-    tmp = f"{path}.{os.getpid()}.tmp"
+    """Weights go to an external data file next to it when the proto would near 2 GB."""
     if model.ByteSize() > EXTERNAL_DATA_BYTES:
-        data = os.path.basename(path) + ".data"
-        onnx.save_model(model, tmp, save_as_external_data=True, all_tensors_to_one_file=True, location=data)
+        data = os.path.basename(path).split(".")[0] + ".onnx.data"
+        onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True, location=data)
     else:
-        onnx.save_model(model, tmp)
-    os.replace(tmp, path)
+        onnx.save_model(model, path)
 
 
-def run_onnxruntime(path: str, inputs: dict[str, np.ndarray], threads: int = 1) -> list[np.ndarray]:
+def run_onnxruntime(path: str, inputs: dict[str, np.ndarray], threads: int = 1) -> dict[str, np.ndarray]:
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.log_severity_level = 3
     session = ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-    return session.run(None, inputs)
+    return dict(zip((o.name for o in session.get_outputs()), session.run(None, inputs)))
 
 
 def sources_mtime() -> float:
@@ -202,39 +219,44 @@ def sources_mtime() -> float:
 
 
 def is_current(name: str, out_dir: str = CACHE_DIR) -> bool:
-    family, _ = VARIANTS[name]
-    files = [model_path(name, out_dir)]
-    files += [os.path.join(inputs_dir(name, out_dir), f"{i.name}.npy") for i in family.inputs]
-    return all(os.path.exists(f) and os.path.getmtime(f) >= sources_mtime() for f in files)
+    """model.onnx is written last (see build), so a model newer than the sources has all its other files."""
+    path = model_path(name, out_dir)
+    return os.path.exists(path) and os.path.getmtime(path) >= sources_mtime()
 
 
 def build(name: str, out_dir: str = CACHE_DIR, force: bool = False, log=print) -> str:
-    """Builds, saves, checks and runs variant `name` into out_dir unless it is current; returns the model's path."""
+    """Builds variant `name` into out_dir unless it is current: checks it with onnx.checker, writes its inputs, runs
+    it once with onnxruntime (its outputs become the test data set's expected outputs), then moves model.onnx into
+    place. Returns the model's path."""
     path = model_path(name, out_dir)
     if not force and is_current(name, out_dir):
         log(f"{name}: current ({os.path.getsize(path) / 1e6:.1f} MB)")
         return path
-    os.makedirs(inputs_dir(name, out_dir), exist_ok=True)
+    for directory in (inputs_dir(name, out_dir), test_data_dir(name, out_dir)):
+        os.makedirs(directory, exist_ok=True)
     start = time.perf_counter()
     model = build_model(name)
     params = parameter_count(model)
-    save_model(model, path)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    save_model(model, tmp)
     del model
     built_s = time.perf_counter() - start
     inputs = make_inputs(name)
     for input_name, value in inputs.items():
         np.save(os.path.join(inputs_dir(name, out_dir), f"{input_name}.npy"), value)
+    save_tensors(test_data_dir(name, out_dir), "input", inputs)
     start = time.perf_counter()
-    outputs = run_onnxruntime(path, inputs)
-    for value in outputs:
+    outputs = run_onnxruntime(tmp, inputs)
+    run_s = time.perf_counter() - start
+    for output_name, value in outputs.items():
         if not np.all(np.isfinite(value)):
-            raise RuntimeError(f"{name}: onnxruntime produced non-finite outputs")
-    summary = ", ".join(f"{list(o.shape)} rms {float(np.sqrt(np.mean(np.square(o, dtype=np.float64)))):.3g}"
-                        for o in outputs)
-    log(
-        f"{name}: {params / 1e6:.2f}M params, {os.path.getsize(path) / 1e6:.1f} MB, built and checked in "
-        f"{built_s:.1f} s; onnxruntime ran it in {time.perf_counter() - start:.1f} s: {summary}"
-    )
+            raise RuntimeError(f"{name}: onnxruntime's output '{output_name}' is not finite")
+    save_tensors(test_data_dir(name, out_dir), "output", outputs)
+    os.replace(tmp, path)
+    summary = ", ".join(f"{o} {list(v.shape)} rms {float(np.sqrt(np.mean(np.square(v, dtype=np.float64)))):.3g}"
+                        for o, v in outputs.items())
+    log(f"{name}: {params / 1e6:.2f}M params, {os.path.getsize(path) / 1e6:.1f} MB, built and checked in "
+        f"{built_s:.1f} s; onnxruntime ran it in {run_s:.1f} s: {summary}")
     return path
 
 

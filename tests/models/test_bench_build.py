@@ -1,6 +1,6 @@
 """Keeps bench/models/build.py from rotting, cheaply: its smallest model (SqueezeNet 1.1) builds into a temporary
-folder through build.py's own function, passes onnx.checker and runs in onnxruntime on the inputs build.py saved,
-and the builds are deterministic. The benchmark itself stays out of the test suite.
+folder through build.py's own function, passes onnx.checker and runs in onnxruntime on the inputs build.py saved
+(also as a test data set with the expected outputs), and the builds are deterministic. The benchmark itself stays out of the test suite.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import sys
 import numpy as np
 import onnx
 import onnxruntime as ort
+from onnx import numpy_helper
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MODEL = "squeezenet1_1"
@@ -37,7 +38,7 @@ def session(path: str) -> ort.InferenceSession:
 def test_squeezenet_builds_checks_and_runs(tmp_path):
     lines: list[str] = []
     path = bench_build.build(MODEL, str(tmp_path), log=lines.append)
-    assert path == os.path.join(str(tmp_path), f"{MODEL}.onnx")
+    assert path == os.path.join(str(tmp_path), MODEL, "model.onnx")
     assert len(lines) == 1 and "1.24M params" in lines[0], lines  # torchvision's squeezenet1_1 has 1,235,496
 
     onnx.checker.check_model(path, full_check=True)
@@ -51,6 +52,18 @@ def test_squeezenet_builds_checks_and_runs(tmp_path):
     (logits,) = session(path).run(None, inputs)
     assert logits.shape == (1, 1000)
     assert np.all(np.isfinite(logits)) and float(np.std(logits)) > 0.01
+
+    # The same data as an onnx_test_runner test data set (what kiln perf reads without -I), outputs included.
+    data = os.path.join(str(tmp_path), MODEL, "test_data_set_0")
+    assert sorted(os.listdir(data)) == ["input_0.pb", "output_0.pb"]
+    tensors = {}
+    for file in ("input_0.pb", "output_0.pb"):
+        tensor = onnx.TensorProto()
+        with open(os.path.join(data, file), "rb") as f:
+            tensor.ParseFromString(f.read())
+        tensors[tensor.name] = numpy_helper.to_array(tensor)
+    np.testing.assert_array_equal(tensors["input"], inputs["input"])
+    np.testing.assert_allclose(tensors["logits"], logits, rtol=1e-5, atol=1e-5)
 
 
 def test_builds_are_deterministic(tmp_path):
