@@ -96,7 +96,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     bool claim_whole(const ir::Graph& graph, providers::Capability& capability) {
         std::vector<const ir::Node*> all;
         for (const ir::Node* node : graph.topological_order()) {
-            if (!SupportProbe::type_problem(*node).empty()) return false;
+            if (!SupportProbe::known_problem(*node).empty()) return false;
             all.push_back(node);
         }
         if (all.empty() || !reads_a_runtime_value(all)) return false;
