@@ -59,6 +59,9 @@ auto device_call(const std::string& what, F&& f) -> decltype(f()) {
     }
 }
 
+// Tensors smaller than this go into the proto handed to OpenVINO; larger ones stay in kiln's memory, by address.
+constexpr size_t kInlineTensorBytes = 1024;
+
 constexpr size_t kNoPort = static_cast<size_t>(-1);
 
 // The port among `ports` that carries tensor name `name`. When none does: with as many ports as kiln has values,
@@ -98,10 +101,13 @@ CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string devic
     : device_(std::move(device)), properties_(std::move(properties)) {
     for (const ir::Value* v : partition.inputs()) input_names_.push_back(v->name);
     for (const ir::Value* v : partition.outputs()) output_names_.push_back(v->name);
-    std::string bytes = onnx::save_graph_bytes(partition, {{"", onnx::max_supported_opset()}});
+    // Weights stay where they are: the proto refers to them by address, and OpenVINO's ONNX frontend copies them
+    // into the model's constants while reading it (tests/unit/openvino_provider_test.cc checks that it copies), so
+    // kiln's copy may go as soon as read_model returns.
+    std::string bytes =
+        onnx::save_graph_bytes_by_address(partition, {{"", onnx::max_supported_opset()}}, kInlineTensorBytes);
     std::shared_ptr<::ov::Model> model = device_call("OpenVINO's ONNX frontend could not read the subgraph",
                                                      [&] { return core().read_model(bytes, ::ov::Tensor()); });
-    bytes = std::string();  // the weights now live in the model's constants
     if (disable_dynamic_shapes && !all_static(partition)) {
         model_ = std::move(model);  // compiled per input shapes at run time
     } else {
