@@ -138,16 +138,21 @@ class KilnResult:
 _kiln_cache: dict[str, KilnResult] = {}
 
 
-def kiln_outputs(kiln_bin: str, case: Case, tmp_dir) -> KilnResult:
-    """Runs `kiln run` once per case (shared by the onnxruntime and reference tests)."""
-    if case.id in _kiln_cache:
-        return _kiln_cache[case.id]
+# `kiln run` flags per provider configuration.
+PROVIDER_FLAGS = {"cpu": [], "openvino": ["-e", "openvino", "-i", "device_type|CPU precision|FP32"]}
+
+
+def kiln_outputs(kiln_bin: str, case: Case, tmp_dir, provider: str = "cpu") -> KilnResult:
+    """Runs `kiln run` once per case and provider (shared by the onnxruntime and reference tests)."""
+    key = f"{case.id}/{provider}"
+    if key in _kiln_cache:
+        return _kiln_cache[key]
     os.makedirs(tmp_dir, exist_ok=True)
     args = [model_path(case)]
     for name, array in make_inputs(case).items():
         args += ["--input", f"{name}={save_npy(tmp_dir, name, array)}"]
     out_dir = os.path.join(str(tmp_dir), "outputs")
-    run = run_kiln(kiln_bin, "run", *args, "--save-outputs", out_dir)
+    run = run_kiln(kiln_bin, "run", *args, *PROVIDER_FLAGS[provider], "--save-outputs", out_dir)
     assert run.returncode == 0, f"kiln run failed ({run.returncode}): {run.stderr.strip()}\n{run.stdout}"
     n_outputs = len(onnx.load(args[0], load_external_data=False).graph.output)
     outputs = []
@@ -156,8 +161,8 @@ def kiln_outputs(kiln_bin: str, case: Case, tmp_dir) -> KilnResult:
         assert os.path.exists(path), f"kiln run --save-outputs wrote no {path}"
         outputs.append(np.load(path))
     assert not os.path.exists(os.path.join(out_dir, f"output_{n_outputs}.npy")), "more output files than outputs"
-    _kiln_cache[case.id] = KilnResult(outputs, run.stdout)
-    return _kiln_cache[case.id]
+    _kiln_cache[key] = KilnResult(outputs, run.stdout)
+    return _kiln_cache[key]
 
 
 def onnxruntime_outputs(case: Case) -> tuple[list[str], list[np.ndarray]]:
@@ -175,6 +180,21 @@ def test_matches_onnxruntime(kiln_bin, case, tmp_path):
     assert len(kiln.outputs) == len(expected)
     for name, got, want in zip(names, kiln.outputs, expected):
         assert_close(got, want, f"{case.id}: output '{name}' vs onnxruntime", case.atol_floor)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_openvino_matches_onnxruntime(kiln_bin, case, tmp_path):
+    """The OpenVINO provider on OpenVINO's CPU device at FP32 against onnxruntime's CPU provider, within 1e-3 (the
+    OpenVINO CPU plugin's own kernels round differently from onnxruntime's); every node must run on OpenVINO."""
+    kiln = kiln_outputs(kiln_bin, case, tmp_path, "openvino")
+    assert "on OpenVINOExecutionProvider" in kiln.stdout and "on CPUExecutionProvider" not in kiln.stdout, kiln.stdout
+    names, expected = onnxruntime_outputs(case)
+    assert len(kiln.outputs) == len(expected)
+    for name, got, want in zip(names, kiln.outputs, expected):
+        assert got.dtype == want.dtype and got.shape == want.shape, f"{case.id}: output '{name}'"
+        scale = float(np.abs(want).max()) if want.size else 0.0
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=max(1e-4 * scale, case.atol_floor),
+                                   err_msg=f"{case.id}: output '{name}' (OpenVINO) vs onnxruntime")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.reference_too_slow],
