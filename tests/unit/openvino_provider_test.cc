@@ -129,6 +129,21 @@ TEST(OpenVINOProvider, DisableDynamicShapesCompilesPerInputShape) {
     }
 }
 
+TEST(OpenVINOProvider, ReshapeInputBoundsTheCompiledShapes) {
+    ModelBuilder b = split_model();
+    Session device = session_of(b, openvino({{"device_type", "CPU"}, {"reshape_input", "x[1..2,8]"}}));
+    Session cpu = session_of(b, SessionOptions());
+    Tensor x = random_floats({2, 8}, 5);
+    expect_near(device.run({{"x", x}})[0], cpu.run({{"x", x}})[0]);
+    // Batch 3 is outside the bounds the model was compiled for: OpenVINO's error, not a wrong answer.
+    expect_error([&] { device.run({{"x", random_floats({3, 8}, 6)}}); }, ErrorCode::DeviceError, {"OpenVINO"});
+    expect_error(
+        [&] {
+            session_of(b, openvino({{"reshape_input", "y[1,4]"}}));
+        },
+        ErrorCode::InvalidArgument, {"reshape_input", "'y'"});
+}
+
 TEST(OpenVINOProvider, ConcurrentRunsOverTwoStreamsGiveTheSingleThreadedResults) {
     Session device = session_of(conv_model(), openvino({{"device_type", "CPU"}, {"num_streams", "2"}}));
     std::vector<Tensor> inputs, expected;
