@@ -18,7 +18,7 @@ from onnx.reference.op_run import OpRun
 from onnx.reference.ops.op_batch_normalization import _batchnorm_test_mode
 
 import build_models
-from conftest import RAPIDOCR_MODELS, parse_printed_outputs, run_kiln, save_npy
+from conftest import RAPIDOCR_MODELS, assert_outputs_close, parse_printed_outputs, run_kiln, save_npy
 
 SEED = 1234
 
@@ -86,13 +86,7 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, what: str, atol_floor
     follows the output's peak; a fixed atol would be vacuous for the detector's ~1e-5 probability map and too
     strict for ResNet-50's logits of ~10.
     """
-    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}"
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    if not np.issubdtype(expected.dtype, np.floating):
-        np.testing.assert_array_equal(actual, expected, err_msg=what)
-        return
-    scale = float(np.abs(expected).max()) if expected.size else 0.0
-    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=max(1e-5 * scale, atol_floor), err_msg=what)
+    assert_outputs_close(actual, expected, what, rtol=1e-4, atol_of_peak=1e-5, atol_floor=atol_floor)
 
 
 def model_path(case: Case) -> str:
@@ -191,10 +185,8 @@ def test_openvino_matches_onnxruntime(kiln_bin, case, tmp_path):
     names, expected = onnxruntime_outputs(case)
     assert len(kiln.outputs) == len(expected)
     for name, got, want in zip(names, kiln.outputs, expected):
-        assert got.dtype == want.dtype and got.shape == want.shape, f"{case.id}: output '{name}'"
-        scale = float(np.abs(want).max()) if want.size else 0.0
-        np.testing.assert_allclose(got, want, rtol=1e-3, atol=max(1e-4 * scale, case.atol_floor),
-                                   err_msg=f"{case.id}: output '{name}' (OpenVINO) vs onnxruntime")
+        assert_outputs_close(got, want, f"{case.id}: output '{name}' (OpenVINO) vs onnxruntime", rtol=1e-3,
+                             atol_of_peak=1e-4, atol_floor=case.atol_floor)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.reference_too_slow],
