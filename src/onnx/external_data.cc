@@ -46,6 +46,11 @@ MappedFile::~MappedFile() {
     if (mapped_) ::munmap(const_cast<unsigned char*>(data_), size_);
 }
 
+bool aligned_for(const void* data, DType dtype) {
+    size_t align = std::max<size_t>(1, static_cast<size_t>(dtype_bits(dtype) / 8));
+    return reinterpret_cast<uintptr_t>(data) % align == 0;
+}
+
 namespace {
 
 int64_t parse_size_key(const std::string& value, const std::string& key, const std::string& tensor_name) {
@@ -136,8 +141,7 @@ Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype,
 
     if (need == 0) return Tensor(dtype, shape);
     const unsigned char* ptr = file->data() + offset;
-    size_t align = std::max<size_t>(1, static_cast<size_t>(dtype_bits(dtype) / 8));
-    if (reinterpret_cast<uintptr_t>(ptr) % align != 0) {
+    if (!aligned_for(ptr, dtype)) {
         // Misaligned for its element type: copy rather than hand kernels an unaligned pointer.
         Tensor t(dtype, shape);
         std::memcpy(t.raw_data(), ptr, static_cast<size_t>(need));

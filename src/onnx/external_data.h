@@ -34,6 +34,10 @@ class MappedFile {
     bool mapped_ = false;
 };
 
+// True when `data` suits elements of `dtype` (kernels read them through typed pointers): aligned to the element
+// size, or to a byte for sub-byte and string types.
+bool aligned_for(const void* data, DType dtype);
+
 // Resolves the external data of the tensors of one model. One mapping per file, shared by its tensors.
 class ExternalDataResolver {
   public:

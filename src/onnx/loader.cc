@@ -4,11 +4,15 @@
 
 #include <climits>
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "onnx/external_data.h"
 #include "onnx/import/graph_importer.h"
 #include "onnx/onnx-data.pb.h"
 #include "onnx/onnx-ml.pb.h"
+#include "onnx/raw_data_index.h"
 #include "onnx/tensor_proto.h"
 
 #ifndef KILN_ONNX_MAX_OPSET
@@ -33,7 +37,32 @@ bool parse_message(const void* data, size_t size, google::protobuf::MessageLite&
     return msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
-ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
+// For each initializer of `graph` (parsed from `file`), where its raw_data lies in the mapping, as the wire-format
+// index found it; data null where the index and protobuf's parse disagree (name, presence or size) or the tensor
+// is too small to be worth sharing. Empty when the index does not list one entry per initializer.
+std::vector<KeptBytes> initializer_bytes_in(const std::shared_ptr<MappedFile>& file, const ::onnx::GraphProto& graph,
+                                            const std::vector<RawDataSpan>& spans) {
+    std::vector<KeptBytes> in_file;
+    if (spans.size() != static_cast<size_t>(graph.initializer_size())) return in_file;
+    std::shared_ptr<const void> keeper(file, file->data());
+    in_file.resize(spans.size());
+    for (size_t i = 0; i < spans.size(); ++i) {
+        const ::onnx::TensorProto& init = graph.initializer(static_cast<int>(i));
+        const RawDataSpan& span = spans[i];
+        if (!span.has_raw_data || !init.has_raw_data() || span.name != init.name() ||
+            span.size != init.raw_data().size() || span.size < kTakeRawDataMinBytes || span.offset > file->size() ||
+            span.size > file->size() - span.offset) {
+            continue;
+        }
+        in_file[i] = KeptBytes{keeper, file->data() + span.offset, span.size};
+    }
+    return in_file;
+}
+
+// Parses and imports `size` bytes at `data`. `file`, when given, is the mapping that holds them: initializers then
+// borrow their raw_data from it instead of keeping protobuf's copy.
+ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source,
+                     const std::shared_ptr<MappedFile>& file = nullptr) {
     KILN_CHECK(size <= static_cast<size_t>(INT_MAX), InvalidModel, "model ", source, " is ", size,
                " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
     KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
@@ -42,7 +71,12 @@ ir::Model load_model(const void* data, size_t size, const std::string& base_dir,
                " is not a valid ONNX protobuf (truncated or not a ModelProto)");
     KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source,
                " is not a valid ONNX model (no graph; not a ModelProto?)");
-    return import_model(proto, base_dir, source);
+    std::vector<KeptBytes> in_file;
+    if (file) {
+        std::optional<std::vector<RawDataSpan>> spans = index_initializer_raw_data(file->data(), file->size());
+        if (spans) in_file = initializer_bytes_in(file, proto.graph(), *spans);
+    }
+    return import_model(proto, base_dir, source, in_file.empty() ? nullptr : &in_file);
 }
 
 std::string folder_of(const std::string& path) {
@@ -54,7 +88,7 @@ std::string folder_of(const std::string& path) {
 
 ir::Model load_model_file(const std::string& path) {
     auto file = MappedFile::open(path, "model file");
-    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"));
+    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), file);
 }
 
 ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir) {
