@@ -46,6 +46,12 @@ MappedFile::~MappedFile() {
     if (mapped_) ::munmap(const_cast<unsigned char*>(data_), size_);
 }
 
+void MappedFile::drop_resident_pages(size_t end) const {
+    static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    size_t length = std::min(end, size_) / page * page;
+    if (mapped_ && length > 0) ::madvise(const_cast<unsigned char*>(data_), length, MADV_DONTNEED);
+}
+
 bool aligned_for(const void* data, DType dtype) {
     size_t align = std::max<size_t>(1, static_cast<size_t>(dtype_bits(dtype) / 8));
     return reinterpret_cast<uintptr_t>(data) % align == 0;

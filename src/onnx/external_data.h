@@ -26,6 +26,11 @@ class MappedFile {
     size_t size() const { return size_; }
     const std::string& path() const { return path_; }
 
+    // Lets the kernel drop this process's copies of the whole pages before byte `end`: their contents stay as they
+    // are (read back from the file on the next access), but a file read once, as a parse does, does not stay
+    // resident. Advice only; never fails.
+    void drop_resident_pages(size_t end) const;
+
   private:
     MappedFile() = default;
     std::string path_;

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
 #include <memory>
@@ -37,6 +38,49 @@ bool parse_message(const void* data, size_t size, google::protobuf::MessageLite&
     return msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
+// A mapped file handed to protobuf in chunks, each chunk's pages dropped once protobuf moves past it: the parse
+// copies the raw_data into the message anyway, and the file pages it read would otherwise stay resident on top.
+class DroppingFileStream : public google::protobuf::io::ZeroCopyInputStream {
+  public:
+    explicit DroppingFileStream(const MappedFile& file) : file_(file) {}
+
+    bool Next(const void** data, int* size) override {
+        file_.drop_resident_pages(pos_);
+        if (pos_ >= file_.size()) return false;
+        size_t n = std::min(kChunkBytes, file_.size() - pos_);
+        *data = file_.data() + pos_;
+        *size = static_cast<int>(n);
+        pos_ += n;
+        return true;
+    }
+    void BackUp(int count) override { pos_ -= static_cast<size_t>(count); }
+    bool Skip(int count) override {
+        size_t left = file_.size() - pos_;
+        pos_ += std::min(left, static_cast<size_t>(count));
+        return static_cast<size_t>(count) <= left;
+    }
+    int64_t ByteCount() const override { return static_cast<int64_t>(pos_); }
+
+  private:
+    static constexpr size_t kChunkBytes = size_t{4} << 20;
+    const MappedFile& file_;
+    size_t pos_ = 0;
+};
+
+// parse_message for a whole mapped file, read through DroppingFileStream so that only protobuf's copy stays.
+bool parse_mapped_file(const MappedFile& file, google::protobuf::MessageLite& msg) {
+    if (file.size() > static_cast<size_t>(INT_MAX)) return false;
+    DroppingFileStream stream(file);
+    bool parsed = false;
+    {
+        google::protobuf::io::CodedInputStream in(&stream);
+        in.SetTotalBytesLimit(INT_MAX);
+        parsed = msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+    }
+    file.drop_resident_pages(file.size());
+    return parsed;
+}
+
 // For each initializer of `graph` (parsed from `file`), where its raw_data lies in the mapping, as the wire-format
 // index found it; data null where the index and protobuf's parse disagree (name, presence or size) or the tensor
 // is too small to be worth sharing. Empty when the index does not list one entry per initializer.
@@ -67,8 +111,8 @@ ir::Model load_model(const void* data, size_t size, const std::string& base_dir,
                " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
     KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
     ::onnx::ModelProto proto;
-    KILN_CHECK(parse_message(data, size, proto), InvalidModel, "model ", source,
-               " is not a valid ONNX protobuf (truncated or not a ModelProto)");
+    bool parsed = file ? parse_mapped_file(*file, proto) : parse_message(data, size, proto);
+    KILN_CHECK(parsed, InvalidModel, "model ", source, " is not a valid ONNX protobuf (truncated or not a ModelProto)");
     KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source,
                " is not a valid ONNX model (no graph; not a ModelProto?)");
     std::vector<KeptBytes> in_file;
