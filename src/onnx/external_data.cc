@@ -46,6 +46,17 @@ MappedFile::~MappedFile() {
     if (mapped_) ::munmap(const_cast<unsigned char*>(data_), size_);
 }
 
+void MappedFile::drop_resident_pages(size_t end) const {
+    static const auto page = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    size_t length = std::min(end, size_) / page * page;
+    if (mapped_ && length > 0) ::madvise(const_cast<unsigned char*>(data_), length, MADV_DONTNEED);
+}
+
+bool aligned_for(const void* data, DType dtype) {
+    size_t align = std::max<size_t>(1, static_cast<size_t>(dtype_bits(dtype) / 8));
+    return reinterpret_cast<uintptr_t>(data) % align == 0;
+}
+
 namespace {
 
 int64_t parse_size_key(const std::string& value, const std::string& key, const std::string& tensor_name) {
@@ -136,8 +147,7 @@ Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype,
 
     if (need == 0) return Tensor(dtype, shape);
     const unsigned char* ptr = file->data() + offset;
-    size_t align = std::max<size_t>(1, static_cast<size_t>(dtype_bits(dtype) / 8));
-    if (reinterpret_cast<uintptr_t>(ptr) % align != 0) {
+    if (!aligned_for(ptr, dtype)) {
         // Misaligned for its element type: copy rather than hand kernels an unaligned pointer.
         Tensor t(dtype, shape);
         std::memcpy(t.raw_data(), ptr, static_cast<size_t>(need));

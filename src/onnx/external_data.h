@@ -26,6 +26,11 @@ class MappedFile {
     size_t size() const { return size_; }
     const std::string& path() const { return path_; }
 
+    // Lets the kernel drop this process's copies of the whole pages before byte `end`: their contents stay as they
+    // are (read back from the file on the next access), but a file read once, as a parse does, does not stay
+    // resident. Advice only; never fails.
+    void drop_resident_pages(size_t end) const;
+
   private:
     MappedFile() = default;
     std::string path_;
@@ -33,6 +38,10 @@ class MappedFile {
     size_t size_ = 0;
     bool mapped_ = false;
 };
+
+// True when `data` suits elements of `dtype` (kernels read them through typed pointers): aligned to the element
+// size, or to a byte for sub-byte and string types.
+bool aligned_for(const void* data, DType dtype);
 
 // Resolves the external data of the tensors of one model. One mapping per file, shared by its tensors.
 class ExternalDataResolver {

@@ -2,13 +2,18 @@
 
 #include <google/protobuf/io/coded_stream.h>
 
+#include <algorithm>
 #include <climits>
 #include <filesystem>
+#include <memory>
+#include <optional>
+#include <vector>
 
 #include "onnx/external_data.h"
 #include "onnx/import/graph_importer.h"
 #include "onnx/onnx-data.pb.h"
 #include "onnx/onnx-ml.pb.h"
+#include "onnx/raw_data_index.h"
 #include "onnx/tensor_proto.h"
 
 #ifndef KILN_ONNX_MAX_OPSET
@@ -33,16 +38,89 @@ bool parse_message(const void* data, size_t size, google::protobuf::MessageLite&
     return msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
-ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
+// A mapped file handed to protobuf in chunks, each chunk's pages dropped once protobuf moves past it: the parse
+// copies the raw_data into the message anyway, and the file pages it read would otherwise stay resident on top.
+class DroppingFileStream : public google::protobuf::io::ZeroCopyInputStream {
+  public:
+    explicit DroppingFileStream(const MappedFile& file) : file_(file) {}
+
+    bool Next(const void** data, int* size) override {
+        file_.drop_resident_pages(pos_);
+        if (pos_ >= file_.size()) return false;
+        size_t n = std::min(kChunkBytes, file_.size() - pos_);
+        *data = file_.data() + pos_;
+        *size = static_cast<int>(n);
+        pos_ += n;
+        return true;
+    }
+    void BackUp(int count) override { pos_ -= static_cast<size_t>(count); }
+    bool Skip(int count) override {
+        size_t left = file_.size() - pos_;
+        pos_ += std::min(left, static_cast<size_t>(count));
+        return static_cast<size_t>(count) <= left;
+    }
+    int64_t ByteCount() const override { return static_cast<int64_t>(pos_); }
+
+  private:
+    static constexpr size_t kChunkBytes = size_t{4} << 20;
+    const MappedFile& file_;
+    size_t pos_ = 0;
+};
+
+// parse_message for a whole mapped file, read through DroppingFileStream so that only protobuf's copy stays.
+bool parse_mapped_file(const MappedFile& file, google::protobuf::MessageLite& msg) {
+    if (file.size() > static_cast<size_t>(INT_MAX)) return false;
+    DroppingFileStream stream(file);
+    bool parsed = false;
+    {
+        google::protobuf::io::CodedInputStream in(&stream);
+        in.SetTotalBytesLimit(INT_MAX);
+        parsed = msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
+    }
+    file.drop_resident_pages(file.size());
+    return parsed;
+}
+
+// For each initializer of `graph` (parsed from `file`), where its raw_data lies in the mapping, as the wire-format
+// index found it; data null where the index and protobuf's parse disagree (name, presence or size) or the tensor
+// is too small to be worth sharing. Empty when the index does not list one entry per initializer.
+std::vector<KeptBytes> initializer_bytes_in(const std::shared_ptr<MappedFile>& file, const ::onnx::GraphProto& graph,
+                                            const std::vector<RawDataSpan>& spans) {
+    std::vector<KeptBytes> in_file;
+    if (spans.size() != static_cast<size_t>(graph.initializer_size())) return in_file;
+    std::shared_ptr<const void> keeper(file, file->data());
+    in_file.resize(spans.size());
+    for (size_t i = 0; i < spans.size(); ++i) {
+        const ::onnx::TensorProto& init = graph.initializer(static_cast<int>(i));
+        const RawDataSpan& span = spans[i];
+        if (!span.has_raw_data || !init.has_raw_data() || span.name != init.name() ||
+            span.size != init.raw_data().size() || span.size < kTakeRawDataMinBytes || span.offset > file->size() ||
+            span.size > file->size() - span.offset) {
+            continue;
+        }
+        in_file[i] = KeptBytes{keeper, file->data() + span.offset, span.size};
+    }
+    return in_file;
+}
+
+// Parses and imports `size` bytes at `data`. `file`, when given, is the mapping that holds them: initializers then
+// borrow their raw_data from it instead of keeping protobuf's copy.
+ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source,
+                     const std::shared_ptr<MappedFile>& file = nullptr) {
     KILN_CHECK(size <= static_cast<size_t>(INT_MAX), InvalidModel, "model ", source, " is ", size,
                " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
     KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
     ::onnx::ModelProto proto;
-    KILN_CHECK(parse_message(data, size, proto), InvalidModel, "model ", source,
-               " is not a valid ONNX protobuf (truncated or not a ModelProto)");
+    bool parsed = file ? parse_mapped_file(*file, proto) : parse_message(data, size, proto);
+    KILN_CHECK(parsed, InvalidModel, "model ", source, " is not a valid ONNX protobuf (truncated or not a ModelProto)");
     KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source,
                " is not a valid ONNX model (no graph; not a ModelProto?)");
-    return import_model(proto, base_dir, source);
+    std::vector<KeptBytes> in_file;
+    if (file) {
+        std::optional<std::vector<RawDataSpan>> spans = index_initializer_raw_data(file->data(), file->size());
+        if (spans) in_file = initializer_bytes_in(file, proto.graph(), *spans);
+    }
+    return import_model(proto, base_dir, source, in_file.empty() ? nullptr : &in_file);
 }
 
 std::string folder_of(const std::string& path) {
@@ -54,7 +132,7 @@ std::string folder_of(const std::string& path) {
 
 ir::Model load_model_file(const std::string& path) {
     auto file = MappedFile::open(path, "model file");
-    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"));
+    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), file);
 }
 
 ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir) {

@@ -18,12 +18,18 @@ int64_t min_supported_opset();
 int64_t max_supported_opset();
 
 // Loads and imports the model at `path`. External data resolves relative to the model's folder, never outside it.
+// The file is memory-mapped: initializers of the main graph with at least 4 KiB of raw_data (kTakeRawDataMinBytes)
+// at an offset that suits their element type borrow the mapped bytes (neither copied nor zero-filled), and the
+// mapping lives as long as one of them; other large raw_data keeps protobuf's parsed copy. As with mapped external
+// data, the file must not be rewritten in place (replacing it, as kiln's writer does, is fine) while the model
+// lives.
 // Errors: NotFound (no file), InvalidModel (not a protobuf, truncated, empty graph, opset out of range, duplicate
 // or dangling names, cycle, bad external data), each naming the culprit.
 ir::Model load_model_file(const std::string& path);
 
 // Same from memory. External data resolves relative to `base_dir`; with an empty base_dir a model that uses
-// external data is refused with InvalidArgument.
+// external data is refused with InvalidArgument. Nothing refers to `data` afterwards: large raw_data keeps
+// protobuf's parsed copy, without another copy.
 ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir);
 
 // A serialized TensorProto (the backend test data's input_N.pb / output_N.pb); InvalidModel when the file is not one.

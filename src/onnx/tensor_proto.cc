@@ -1,5 +1,6 @@
 #include "onnx/tensor_proto.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 
@@ -80,38 +81,64 @@ Shape dims_of(const TensorProto& proto, const std::string& what) {
     return shape;
 }
 
-}  // namespace
+// Element type and shape of a TensorProto, checked.
+struct TensorHeader {
+    DType dtype;
+    Shape shape;
+};
 
-Tensor tensor_from_proto(const TensorProto& proto, ExternalDataResolver* external, const std::string& what) {
-    const std::string& name = what.empty() ? proto.name() : what;
+TensorHeader header_of(const TensorProto& proto, const std::string& name) {
     KILN_CHECK(dtype_is_valid(proto.data_type()) && proto.data_type() != 0, InvalidModel, "tensor '", name,
                "' has an invalid data type ", proto.data_type());
     auto dtype = static_cast<DType>(proto.data_type());
     Shape shape = dims_of(proto, name);
     KILN_CHECK(!proto.has_segment(), NotImplemented, "tensor '", name, "' is segmented, which kiln does not support");
+    return {dtype, std::move(shape)};
+}
+
+// Checks that raw_data of `size` bytes fits `header`.
+void check_raw_data(const TensorHeader& header, size_t size, const std::string& name) {
+    KILN_CHECK(header.dtype != DType::String, InvalidModel, "tensor '", name, "': string tensors cannot use raw_data");
+    size_t need = dtype_storage_bytes(header.dtype, shape_element_count(header.shape));
+    KILN_CHECK(size == need, InvalidModel, "tensor '", name, "' has ", size, " bytes of raw_data; its type ",
+               dtype_name(header.dtype), " and shape ", shape_to_string(header.shape), " need ", need);
+}
+
+// True when `in_file` holds the same bytes as `raw`: equal sizes, equal first and last bytes (a sample: the index
+// that found `in_file` walked the very bytes protobuf parsed, so this only guards against a walk gone wrong).
+bool same_bytes(const KeptBytes& in_file, const std::string& raw) {
+    if (in_file.data == nullptr || in_file.size != raw.size()) return false;
+    size_t sample = std::min<size_t>(64, raw.size());
+    return std::memcmp(in_file.data, raw.data(), sample) == 0 &&
+           std::memcmp(in_file.data + raw.size() - sample, raw.data() + raw.size() - sample, sample) == 0;
+}
+
+}  // namespace
+
+Tensor tensor_from_proto(const TensorProto& proto, ExternalDataResolver* external, const std::string& what) {
+    const std::string& name = what.empty() ? proto.name() : what;
+    auto [dtype, shape] = header_of(proto, name);
 
     if (proto.data_location() == TensorProto::EXTERNAL) {
         KILN_CHECK(external != nullptr, InvalidModel, "tensor '", name, "' uses external data, not allowed here");
         return external->load(proto, dtype, shape, name);
     }
 
-    Tensor t(dtype, shape);
-    int64_t count = t.element_count();
     if (proto.has_raw_data()) {
-        KILN_CHECK(dtype != DType::String, InvalidModel, "tensor '", name, "': string tensors cannot use raw_data");
         const std::string& raw = proto.raw_data();
-        KILN_CHECK(raw.size() == t.byte_size(), InvalidModel, "tensor '", name, "' has ", raw.size(),
-                   " bytes of raw_data; its type ", dtype_name(dtype), " and shape ", shape_to_string(shape), " need ",
-                   t.byte_size());
+        check_raw_data({dtype, shape}, raw.size(), name);
+        Tensor t(dtype, shape);
         if (!raw.empty()) std::memcpy(t.raw_data(), raw.data(), raw.size());
         return t;
     }
 
+    int64_t count = shape_element_count(shape);
     Field field = typed_field(dtype);
     int64_t expected = typed_entry_count(dtype, count);
     int64_t have = typed_field_size(proto, field);
     KILN_CHECK(have == expected, InvalidModel, "tensor '", name, "' of type ", dtype_name(dtype), " and shape ",
                shape_to_string(shape), " holds ", have, " values; expected ", expected);
+    Tensor t(dtype, shape);
     if (count == 0) return t;
 
     void* out = t.raw_data();
@@ -163,6 +190,30 @@ Tensor tensor_from_proto(const TensorProto& proto, ExternalDataResolver* externa
             break;
     }
     return t;
+}
+
+Tensor take_tensor_from_proto(TensorProto& proto, const KeptBytes* in_file, ExternalDataResolver* external,
+                              const std::string& what) {
+    if (proto.data_location() == TensorProto::EXTERNAL || !proto.has_raw_data() ||
+        proto.raw_data().size() < kTakeRawDataMinBytes) {
+        return tensor_from_proto(proto, external, what);
+    }
+    const std::string& name = what.empty() ? proto.name() : what;
+    TensorHeader header = header_of(proto, name);
+    check_raw_data(header, proto.raw_data().size(), name);
+    if (in_file && same_bytes(*in_file, proto.raw_data()) && aligned_for(in_file->data, header.dtype)) {
+        proto.clear_raw_data();
+        return Tensor::wrap(header.dtype, std::move(header.shape), in_file->keeper, in_file->data);
+    }
+    auto owned = std::make_shared<std::string>(std::move(*proto.mutable_raw_data()));
+    proto.clear_raw_data();
+    if (!aligned_for(owned->data(), header.dtype)) {  // not from malloc: copy into aligned storage
+        Tensor t(header.dtype, std::move(header.shape));
+        std::memcpy(t.raw_data(), owned->data(), owned->size());
+        return t;
+    }
+    const char* bytes = owned->data();
+    return Tensor::wrap(header.dtype, std::move(header.shape), std::move(owned), bytes);
 }
 
 Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, ExternalDataResolver* external,

@@ -1,6 +1,8 @@
 // TensorProto <-> kiln::Tensor and TypeProto -> TensorInfo. Internal to src/onnx/.
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <string>
 
 #include "kiln/tensor.h"
@@ -15,6 +17,25 @@ namespace kiln::onnx {
 // external data through `external` (may be null: external data is then refused). `what` names the tensor in
 // messages (its name, or e.g. "attribute 'value' of node 'c'"). InvalidModel when type, dims and data disagree.
 Tensor tensor_from_proto(const ::onnx::TensorProto& proto, ExternalDataResolver* external, const std::string& what);
+
+// Bytes that stay valid while `keeper` lives (a span of the memory-mapped model file).
+struct KeptBytes {
+    std::shared_ptr<const void> keeper;
+    const unsigned char* data = nullptr;
+    size_t size = 0;
+};
+
+// Smallest raw_data that take_tensor_from_proto hands over without a copy; smaller tensors get their own 64-byte
+// aligned storage, as tensor_from_proto gives them.
+constexpr size_t kTakeRawDataMinBytes = 4096;
+
+// tensor_from_proto for a TensorProto whose data the caller gives up (the loader's own parse of a model): raw_data
+// of at least kTakeRawDataMinBytes becomes the tensor's storage without a copy, borrowed from `in_file` (the same
+// bytes where they lie in the mapped model file; may be null) when its size and sampled bytes agree with raw_data
+// and its address suits the element type, or else moved out of `proto` (its raw_data is then empty). Everything
+// else as tensor_from_proto, with the same checks and errors.
+Tensor take_tensor_from_proto(::onnx::TensorProto& proto, const KeptBytes* in_file, ExternalDataResolver* external,
+                              const std::string& what);
 
 // A SparseTensorProto as a dense tensor (zeros where no value is given).
 Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, ExternalDataResolver* external,

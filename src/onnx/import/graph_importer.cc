@@ -2,7 +2,6 @@
 // does not turn them into initializers, so the graph mirrors the file.
 #include "onnx/import/graph_importer.h"
 
-#include <optional>
 #include <unordered_set>
 
 #include "onnx/external_data.h"
@@ -24,12 +23,13 @@ class GraphImporter {
                   const NodeOpsets& node_opsets)
         : opsets_(opsets), external_(external), ir_version_(ir_version), node_opsets_(node_opsets) {}
 
-    void import_graph(const ::onnx::GraphProto& proto, ir::Graph& graph);
+    // Imports `proto`, taking the data of its tensors (take_tensor_from_proto). `in_file`, when given, holds for
+    // each initializer where its raw_data also lies in the mapped model file (data null where unknown).
+    void import_graph(::onnx::GraphProto& proto, ir::Graph& graph, const std::vector<KeptBytes>* in_file = nullptr);
 
   private:
-    ir::Attribute import_attribute(const ::onnx::AttributeProto& proto, const ir::Graph& graph,
-                                   const std::string& where);
-    std::shared_ptr<ir::Graph> import_subgraph(const ::onnx::GraphProto& proto, const ir::Graph& outer,
+    ir::Attribute import_attribute(::onnx::AttributeProto& proto, const ir::Graph& graph, const std::string& where);
+    std::shared_ptr<ir::Graph> import_subgraph(::onnx::GraphProto& proto, const ir::Graph& outer,
                                                const std::string& where);
 
     const std::map<std::string, int64_t>& opsets_;
@@ -38,7 +38,7 @@ class GraphImporter {
     const NodeOpsets& node_opsets_;  // nodes inlined from functions: their function's opsets
 };
 
-void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& graph) {
+void GraphImporter::import_graph(::onnx::GraphProto& proto, ir::Graph& graph, const std::vector<KeptBytes>* in_file) {
     graph.name = proto.name();
     const std::string gname = proto.name();
 
@@ -67,9 +67,12 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
         v->is_graph_input = true;
         graph.inputs().push_back(v);
     }
-    for (const auto& init : proto.initializer()) {
+    if (in_file && in_file->size() != static_cast<size_t>(proto.initializer_size())) in_file = nullptr;
+    for (int i = 0; i < proto.initializer_size(); ++i) {
+        ::onnx::TensorProto& init = *proto.mutable_initializer(i);
         ir::Value* v = graph.values().count(init.name()) ? graph.find_value(init.name()) : graph.add_value(init.name());
-        Tensor t = tensor_from_proto(init, &external_, init.name());
+        Tensor t = take_tensor_from_proto(init, in_file ? &(*in_file)[static_cast<size_t>(i)] : nullptr, &external_,
+                                          init.name());
         if (v->type.dtype == DType::Undefined || !v->type.shape) {
             v->type.dtype = t.dtype();
             v->type.shape = SymbolicShape(t.shape().begin(), t.shape().end());
@@ -128,7 +131,7 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
     // Pass 2: inputs and attributes. A name that nothing defines gets an undefined value, which verify() reports
     // naming the node and the value.
     for (int i = 0; i < proto.node_size(); ++i) {
-        const auto& np = proto.node(i);
+        auto& np = *proto.mutable_node(i);
         ir::Node* node = nodes[static_cast<size_t>(i)];
         for (const std::string& in : np.input()) {
             if (in.empty()) {
@@ -140,7 +143,7 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
             node->inputs.push_back(v);
         }
         const std::string where = node->describe();
-        for (const auto& ap : np.attribute()) {
+        for (auto& ap : *np.mutable_attribute()) {
             KILN_CHECK(!ap.name().empty(), InvalidModel, where, " has an attribute without a name");
             KILN_CHECK(!node->attributes.count(ap.name()), InvalidModel, where, ": attribute '", ap.name(),
                        "' is given more than once");
@@ -178,7 +181,7 @@ void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& gra
     }
 }
 
-std::shared_ptr<ir::Graph> GraphImporter::import_subgraph(const ::onnx::GraphProto& proto, const ir::Graph& outer,
+std::shared_ptr<ir::Graph> GraphImporter::import_subgraph(::onnx::GraphProto& proto, const ir::Graph& outer,
                                                           const std::string& where) {
     auto sub = std::make_shared<ir::Graph>(&outer);
     try {
@@ -189,7 +192,7 @@ std::shared_ptr<ir::Graph> GraphImporter::import_subgraph(const ::onnx::GraphPro
     return sub;
 }
 
-ir::Attribute GraphImporter::import_attribute(const ::onnx::AttributeProto& ap, const ir::Graph& graph,
+ir::Attribute GraphImporter::import_attribute(::onnx::AttributeProto& ap, const ir::Graph& graph,
                                               const std::string& where) {
     using K = ir::Attribute::Kind;
     using AP = ::onnx::AttributeProto;
@@ -242,7 +245,7 @@ ir::Attribute GraphImporter::import_attribute(const ::onnx::AttributeProto& ap, 
             break;
         case AP::TENSOR:
             a.kind = K::Tensor;
-            a.t = tensor_from_proto(ap.t(), &external_, what);
+            a.t = take_tensor_from_proto(*ap.mutable_t(), nullptr, &external_, what);
             break;
         case AP::SPARSE_TENSOR:
             a.kind = K::Tensor;
@@ -250,7 +253,7 @@ ir::Attribute GraphImporter::import_attribute(const ::onnx::AttributeProto& ap, 
             break;
         case AP::GRAPH:
             a.kind = K::Graph;
-            a.g = import_subgraph(ap.g(), graph, what);
+            a.g = import_subgraph(*ap.mutable_g(), graph, what);
             break;
         case AP::TYPE_PROTO:
             a.kind = K::TypeInfo;
@@ -271,7 +274,8 @@ ir::Attribute GraphImporter::import_attribute(const ::onnx::AttributeProto& ap, 
         case AP::TENSORS:
             a.kind = K::Tensors;
             for (int i = 0; i < ap.tensors_size(); ++i) {
-                a.tensors.push_back(tensor_from_proto(ap.tensors(i), &external_, str(what, "[", i, "]")));
+                a.tensors.push_back(
+                    take_tensor_from_proto(*ap.mutable_tensors(i), nullptr, &external_, str(what, "[", i, "]")));
             }
             break;
         case AP::SPARSE_TENSORS:
@@ -282,7 +286,7 @@ ir::Attribute GraphImporter::import_attribute(const ::onnx::AttributeProto& ap, 
             break;
         case AP::GRAPHS:
             a.kind = K::Graphs;
-            for (const auto& g : ap.graphs()) a.graphs.push_back(import_subgraph(g, graph, what));
+            for (auto& g : *ap.mutable_graphs()) a.graphs.push_back(import_subgraph(g, graph, what));
             break;
         case AP::TYPE_PROTOS:
             fail(ErrorCode::NotImplemented, what, " is a list of types, which kiln does not support");
@@ -308,7 +312,8 @@ void verify_all(const ir::Graph& graph) {
 
 }  // namespace
 
-ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_dir, const std::string& source) {
+ir::Model import_model(::onnx::ModelProto& proto, const std::string& base_dir, const std::string& source,
+                       const std::vector<KeptBytes>* in_file) {
     ir::Model model;
     model.ir_version = proto.ir_version();
     model.producer_name = proto.producer_name();
@@ -333,20 +338,16 @@ ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_
     }
 
     KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source, " has no graph");
-    const auto& gp = proto.graph();
+    ::onnx::GraphProto& gp = *proto.mutable_graph();
     KILN_CHECK(gp.node_size() > 0 || gp.output_size() > 0, InvalidModel, "model ", source, ": graph '", gp.name(),
                "' is empty (no nodes and no outputs)");
 
     ExternalDataResolver external(base_dir);
     try {
         NodeOpsets node_opsets;
-        std::optional<::onnx::GraphProto> inlined;
-        if (proto.functions_size() > 0) {
-            inlined.emplace(gp);
-            inline_functions(proto, model.opsets, *inlined, node_opsets);
-        }
+        if (proto.functions_size() > 0) inline_functions(proto, model.opsets, gp, node_opsets);
         GraphImporter importer(model.opsets, external, model.ir_version, node_opsets);
-        importer.import_graph(inlined ? *inlined : gp, *model.graph);
+        importer.import_graph(gp, *model.graph, in_file);
         verify_all(*model.graph);
         normalize_graph(*model.graph);
         verify_all(*model.graph);
