@@ -33,7 +33,8 @@ bool parse_message(const void* data, size_t size, google::protobuf::MessageLite&
     return msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
-ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source) {
+ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source,
+                     const InMemoryInitializers& in_memory) {
     KILN_CHECK(size <= static_cast<size_t>(INT_MAX), InvalidModel, "model ", source, " is ", size,
                " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
     KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
@@ -42,7 +43,7 @@ ir::Model load_model(const void* data, size_t size, const std::string& base_dir,
                " is not a valid ONNX protobuf (truncated or not a ModelProto)");
     KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source,
                " is not a valid ONNX model (no graph; not a ModelProto?)");
-    return import_model(proto, base_dir, source);
+    return import_model(proto, base_dir, source, in_memory);
 }
 
 std::string folder_of(const std::string& path) {
@@ -52,14 +53,15 @@ std::string folder_of(const std::string& path) {
 
 }  // namespace
 
-ir::Model load_model_file(const std::string& path) {
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory) {
     auto file = MappedFile::open(path, "model file");
-    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"));
+    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), in_memory);
 }
 
-ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir) {
+ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir,
+                           const InMemoryInitializers& in_memory) {
     KILN_CHECK(data != nullptr || size == 0, InvalidArgument, "load_model_bytes: null data");
-    return load_model(data, size, base_dir, "<memory>");
+    return load_model(data, size, base_dir, "<memory>", in_memory);
 }
 
 Tensor load_tensor_file(const std::string& path) {

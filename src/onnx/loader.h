@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "ir/graph.h"
@@ -17,14 +18,20 @@ namespace kiln::onnx {
 int64_t min_supported_opset();
 int64_t max_supported_opset();
 
-// Loads and imports the model at `path`. External data resolves relative to the model's folder, never outside it.
+// Loads and imports the model at `path`. External data resolves relative to the model's folder, never outside it,
+// except for the tensors named in `in_memory`, which supply their data instead (each must name an initializer with
+// external data of the same type and shape: InvalidArgument otherwise).
 // Errors: NotFound (no file), InvalidModel (not a protobuf, truncated, empty graph, opset out of range, duplicate
 // or dangling names, cycle, bad external data), each naming the culprit.
-ir::Model load_model_file(const std::string& path);
+// Tensors that replace external initializers by name (SessionOptions::external_initializers).
+using InMemoryInitializers = std::map<std::string, Tensor>;
+
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory = {});
 
 // Same from memory. External data resolves relative to `base_dir`; with an empty base_dir a model that uses
-// external data is refused with InvalidArgument.
-ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir);
+// external data (not given in `in_memory`) is refused with InvalidArgument.
+ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir,
+                           const InMemoryInitializers& in_memory = {});
 
 // A serialized TensorProto (the backend test data's input_N.pb / output_N.pb); InvalidModel when the file is not one.
 Tensor load_tensor_file(const std::string& path);

@@ -40,6 +40,7 @@ class GraphImporter {
 
 void GraphImporter::import_graph(const ::onnx::GraphProto& proto, ir::Graph& graph) {
     graph.name = proto.name();
+    graph.doc_string = proto.doc_string();
     const std::string gname = proto.name();
 
     // Initializers first, so that inputs that have one become overridable initializers.
@@ -308,7 +309,8 @@ void verify_all(const ir::Graph& graph) {
 
 }  // namespace
 
-ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_dir, const std::string& source) {
+ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_dir, const std::string& source,
+                       const std::map<std::string, Tensor>& in_memory) {
     ir::Model model;
     model.ir_version = proto.ir_version();
     model.producer_name = proto.producer_name();
@@ -337,7 +339,7 @@ ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_
     KILN_CHECK(gp.node_size() > 0 || gp.output_size() > 0, InvalidModel, "model ", source, ": graph '", gp.name(),
                "' is empty (no nodes and no outputs)");
 
-    ExternalDataResolver external(base_dir);
+    ExternalDataResolver external(base_dir, in_memory);
     try {
         NodeOpsets node_opsets;
         std::optional<::onnx::GraphProto> inlined;
@@ -347,6 +349,7 @@ ir::Model import_model(const ::onnx::ModelProto& proto, const std::string& base_
         }
         GraphImporter importer(model.opsets, external, model.ir_version, node_opsets);
         importer.import_graph(inlined ? *inlined : gp, *model.graph);
+        external.check_all_in_memory_used();
         verify_all(*model.graph);
         normalize_graph(*model.graph);
         verify_all(*model.graph);
