@@ -3,6 +3,8 @@
 #include <map>
 #include <mutex>
 
+#include "providers/openvino/provider.h"
+
 namespace kiln::rt {
 namespace {
 
@@ -11,8 +13,14 @@ std::mutex& registry_mutex() {
     return m;
 }
 
+// The device providers built into kiln, then any registered at run time.
 std::map<std::string, ProviderFactory>& registered() {
-    static std::map<std::string, ProviderFactory> factories;
+    static std::map<std::string, ProviderFactory> factories = {
+        {kOpenVINOProvider,
+         [](const ProviderOptions& provider_options, const SessionOptions& session_options) {
+             return ov::make_provider(provider_options, session_options);
+         }},
+    };
     return factories;
 }
 
@@ -46,9 +54,6 @@ std::vector<std::unique_ptr<providers::ExecutionProvider>> make_providers(const 
         if (ProviderFactory factory = factory_of(p.name)) {
             made.push_back(factory(p.options, options));
             continue;
-        }
-        if (p.name == kOpenVINOProvider) {
-            fail(ErrorCode::Unsupported, "provider '", kOpenVINOProvider, "' is not available in this build");
         }
         std::string known;
         for (const std::string& name : available_providers()) known += (known.empty() ? "" : ", ") + name;

@@ -208,11 +208,31 @@ def test_perf_help(kiln_bin):
         assert re.search(rf"^  {re.escape(flag)}\b", run.stdout, re.MULTILINE), f"help lacks {flag}"
 
 
-def test_perf_openvino_fails_clearly_for_now(kiln_bin, built_model):
-    """The OpenVINO provider is not in this build yet: one line on stderr and exit 1 (not 2: the flags are right)."""
-    run = perf(kiln_bin, "-e", "openvino", "-i", "device_type|CPU", "-I", "-r", "1", built_model(MODEL))
+def test_perf_openvino_runs_and_profiles_the_compiled_subgraph(kiln_bin, built_model, tmp_path):
+    """-e openvino with -i options: the perf_test lines, the JSON names the provider and its options, and the
+    trace holds the compiled subgraph's events under the OpenVINO provider."""
+    out, trace = str(tmp_path / "perf.json"), str(tmp_path / "trace.json")
+    run = perf(kiln_bin, "-e", "openvino", "-i", "device_type|CPU precision|FP32", "-I", "-r", "3", "-S", "1",
+               "--json", out, "-p", trace, built_model(MODEL))
+    assert run.returncode == 0, run.stderr
+    check_perf_test_lines(run.stdout)
+    with open(out) as f:
+        result = json.load(f)
+    check_schema(result)
+    assert result["provider"] == "openvino"
+    assert result["provider_options"] == {"device_type": "CPU", "precision": "FP32"}
+    with open(trace) as f:
+        events = json.load(f)
+    providers = {e["args"].get("provider") for e in events if e.get("cat") == "Node"}
+    assert "OpenVINOExecutionProvider" in providers, providers
+
+
+def test_perf_openvino_bad_option_names_the_key(kiln_bin, built_model):
+    """A bad provider option is the provider parser's error: one line naming the key, exit 1 (the flags are right)."""
+    run = perf(kiln_bin, "-e", "openvino", "-i", "num_streams|many", "-I", "-r", "1", built_model(MODEL))
     assert run.returncode == 1, run.stderr
     assert len(run.stderr_lines()) == 1, run.stderr
+    assert "num_streams" in run.stderr
 
 
 def relu_model(directory) -> str:

@@ -1,4 +1,4 @@
-// kiln: command-line front end. `kiln run`, `kiln ops`, `kiln perf`.
+// kiln: command-line front end. `kiln run`, `kiln ops`, `kiln perf`, `kiln devices`.
 #include <cstdio>
 #include <cstring>
 
@@ -12,14 +12,17 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  run MODEL [--input NAME=FILE.npy]... [--dim NAME=N]... [--save-outputs DIR] [--threads N] [--repeat N]\n"
+    "            [-e cpu|openvino] [-i \"key|value ...\"] [-C \"key|value ...\"]\n"
     "            [--opt-level 0|1|2|99]\n"
     "      run the model once (or N times) on given or random inputs and print its outputs\n"
-    "  ops MODEL [--threads N]\n"
+    "  ops MODEL [-e cpu|openvino] [-i \"key|value ...\"] [--threads N]\n"
     "      list each node of the optimised graph, its op and the provider that runs it\n"
     "  ops --list [--tsv]\n"
     "      list every operator kiln runs, with its domain, family and providers\n"
     "  perf MODEL [-e cpu|openvino] [-m duration|times] [-r N] [-t S] [-c N] [-I] [-p FILE] [--json FILE] ...\n"
     "      measure latency and throughput like onnxruntime_perf_test (kiln perf -h lists every flag)\n"
+    "  devices\n"
+    "      list the devices OpenVINO sees here, with their names and key properties\n"
     "  version\n";
 
 }  // namespace
@@ -36,6 +39,7 @@ int main(int argc, char** argv) {
         if (command == "run") return run_command(args);
         if (command == "ops") return ops_command(args);
         if (command == "perf") return perf_command(args);
+        if (command == "devices") return devices_command(args);
         if (command == "version" || command == "--version") {
             std::printf("kiln %s\n", kiln::version_string());
             return 0;

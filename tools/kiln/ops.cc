@@ -49,7 +49,7 @@ int ops_command(const Args& args) {
         return list_operators(tsv);
     }
     if (model.empty()) throw UsageError("no model given (kiln ops MODEL or kiln ops --list)");
-    Session session(model, flags.options);
+    Session session(model, flags.session_options());
     std::printf("%-48s %-24s %s\n", "node", "op", "provider");
     for (const NodeAssignment& a : session.node_assignments()) {
         std::printf("%-48s %-24s %s%s%s\n", a.node_name.c_str(), a.op_type.c_str(), a.provider.c_str(),

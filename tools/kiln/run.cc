@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include "common/half.h"
@@ -141,11 +142,16 @@ double ms_since(std::chrono::steady_clock::time_point start) {
 int run_command(const Args& args) {
     RunFlags f = parse_run_flags(args);
     auto t0 = std::chrono::steady_clock::now();
-    Session session(f.model, f.session.options);
+    Session session(f.model, f.session.session_options());
     double create_ms = ms_since(t0);
     std::printf("model: %s\n", f.model.c_str());
-    std::printf("session creation: %.1f ms (%zu nodes on CPUExecutionProvider)\n", create_ms,
-                session.node_assignments().size());
+    std::map<std::string, int> per_provider;
+    for (const NodeAssignment& a : session.node_assignments()) ++per_provider[a.provider];
+    std::string placement;
+    for (const auto& [provider, count] : per_provider) {
+        placement += str(placement.empty() ? "" : ", ", count, " nodes on ", provider);
+    }
+    std::printf("session creation: %.1f ms (%s)\n", create_ms, placement.c_str());
 
     std::vector<NamedTensor> feeds;
     std::mt19937_64 rng(static_cast<uint64_t>(f.seed));

@@ -1,5 +1,7 @@
 #include "tools/kiln/session_flags.h"
 
+#include "tools/kiln/perf_flags.h"
+
 namespace kiln::cli {
 
 bool parse_session_flag(const Args& args, size_t& i, SessionFlags& flags) {
@@ -22,10 +24,32 @@ bool parse_session_flag(const Args& args, size_t& i, SessionFlags& flags) {
             throw UsageError("flag '--opt-level' must be 0, 1, 2 or 99");
         }
         flags.options.optimization_level = static_cast<GraphOptimizationLevel>(level);
+    } else if (name == "-e" || name == "--provider") {
+        std::string v = flag_value(args, i);
+        if (v != "cpu" && v != "openvino") {
+            throw UsageError("flag '" + name + "': '" + v + "' is not a provider of kiln (cpu, openvino)");
+        }
+        flags.provider = v;
+    } else if (name == "-i" || name == "--provider-options") {
+        flags.provider_options = parse_key_value_pairs(name, flag_value(args, i));
+    } else if (name == "-C" || name == "--config") {
+        for (auto& [key, value] : parse_key_value_pairs(name, flag_value(args, i))) {
+            flags.options.config_entries[key] = value;
+        }
     } else {
         return false;
     }
     return true;
+}
+
+SessionOptions SessionFlags::session_options() const {
+    SessionOptions result = options;
+    if (provider == "openvino") {
+        result.append_provider("OpenVINOExecutionProvider", provider_options);
+    } else if (!provider_options.empty()) {
+        throw UsageError("flag '-i': provider options need -e openvino (the cpu provider takes none)");
+    }
+    return result;
 }
 
 }  // namespace kiln::cli

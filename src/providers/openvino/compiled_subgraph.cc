@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-
 #include <openvino/core/model.hpp>
 #include <openvino/runtime/infer_request.hpp>
 #include <openvino/runtime/properties.hpp>
@@ -21,7 +20,9 @@ struct CompiledSubgraph::Compiled {
     ::ov::CompiledModel model;
     std::vector<size_t> input_port;   // kiln input i -> compiled model input port
     std::vector<size_t> output_port;  // kiln output i -> compiled model output port
-    std::vector<bool> static_output;  // output shape known before the run: written straight into kiln's buffer
+    // Output shape known before the run and computed by an op: OpenVINO writes it straight into kiln's buffer. (An
+    // output that is a model input or constant is not written into a tensor set for it: it is copied.)
+    std::vector<bool> static_output;
     std::mutex mutex;
     std::vector<::ov::InferRequest> idle;
 
@@ -58,21 +59,28 @@ auto device_call(const std::string& what, F&& f) -> decltype(f()) {
     }
 }
 
-// The port among `ports` that carries tensor name `name`.
+constexpr size_t kNoPort = static_cast<size_t>(-1);
+
+// The port among `ports` that carries tensor name `name`. When none does: with as many ports as kiln has values,
+// the port at `index` (OpenVINO keeps ONNX's order, and a graph output that is a graph input or a copy of one
+// keeps only the first name); with fewer, OpenVINO dropped the value (an input no op reads, such as an empty axes
+// list): kNoPort.
 template <typename Ports>
-size_t port_named(const Ports& ports, const std::string& name, const char* kind) {
+size_t port_named(const Ports& ports, const std::string& name, size_t index, size_t count) {
     for (size_t i = 0; i < ports.size(); ++i) {
         if (ports[i].get_names().count(name)) return i;
     }
-    fail(ErrorCode::Internal, "the compiled OpenVINO model has no ", kind, " named '", name, "'");
+    return ports.size() == count ? index : kNoPort;
 }
 
 ::ov::Shape ov_shape(const Shape& shape) { return ::ov::Shape(shape.begin(), shape.end()); }
 
 Shape kiln_shape(const ::ov::Shape& shape) { return Shape(shape.begin(), shape.end()); }
 
+// The tensor's memory as an OpenVINO tensor, without copying (OpenVINO reads inputs only; its Tensor has no
+// read-only view constructor). An empty tensor gets OpenVINO's own empty tensor: there is no memory to share.
 ::ov::Tensor view_of(const Tensor& t) {
-    // OpenVINO reads inputs only; its Tensor has no read-only view constructor.
+    if (t.element_count() == 0) return ::ov::Tensor(element_type_of(t.dtype()), ov_shape(t.shape()));
     return ::ov::Tensor(element_type_of(t.dtype()), ov_shape(t.shape()), const_cast<void*>(t.raw_data()));
 }
 
@@ -109,11 +117,18 @@ std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::compile(const std:
                                   [&] { return core().compile_model(model, device_, properties_); });
     const auto& inputs = compiled->model.inputs();
     const auto& outputs = compiled->model.outputs();
-    for (const std::string& name : input_names_) compiled->input_port.push_back(port_named(inputs, name, "input"));
-    for (const std::string& name : output_names_) {
-        size_t port = port_named(outputs, name, "output");
+    for (size_t i = 0; i < input_names_.size(); ++i) {
+        compiled->input_port.push_back(port_named(inputs, input_names_[i], i, input_names_.size()));
+    }
+    for (size_t i = 0; i < output_names_.size(); ++i) {
+        size_t port = port_named(outputs, output_names_[i], i, output_names_.size());
+        KILN_CHECK(port != kNoPort, Internal, "the compiled OpenVINO model has no output named '", output_names_[i],
+                   "'");
         compiled->output_port.push_back(port);
-        compiled->static_output.push_back(outputs[port].get_partial_shape().is_static());
+        const ::ov::Node* source = model->output(port).get_node()->get_input_node_ptr(0);
+        std::string source_type = source->get_type_name();
+        bool computed = source_type != "Parameter" && source_type != "Constant";
+        compiled->static_output.push_back(computed && outputs[port].get_partial_shape().is_static());
     }
     return compiled;
 }
@@ -149,7 +164,11 @@ std::vector<Tensor> CompiledSubgraph::run(const std::vector<const Tensor*>& inpu
     } give_back{*compiled, request};
     std::vector<Tensor> outputs(output_names_.size());
     device_call("OpenVINO inference failed", [&] {
-        for (size_t i = 0; i < inputs.size(); ++i) request.set_input_tensor(compiled->input_port[i], view_of(*inputs[i]));
+        for (size_t i = 0; i < inputs.size(); ++i) {
+            if (compiled->input_port[i] != kNoPort) {
+                request.set_input_tensor(compiled->input_port[i], view_of(*inputs[i]));
+            }
+        }
         const auto& ports = compiled->model.outputs();
         for (size_t i = 0; i < outputs.size(); ++i) {
             if (!compiled->static_output[i]) continue;
@@ -158,11 +177,13 @@ std::vector<Tensor> CompiledSubgraph::run(const std::vector<const Tensor*>& inpu
             request.set_output_tensor(compiled->output_port[i], view_of(outputs[i]));
         }
         request.infer();
+        // Dynamic outputs, and static ones that OpenVINO did not write into kiln's buffer (an output that is an
+        // input or a constant of the model), are copied out of OpenVINO's tensors.
         for (size_t i = 0; i < outputs.size(); ++i) {
-            if (compiled->static_output[i]) continue;
             ::ov::Tensor got = request.get_output_tensor(compiled->output_port[i]);
+            if (compiled->static_output[i] && got.data() == outputs[i].raw_data()) continue;
             outputs[i] = allocate(dtype_of(got.get_element_type()), kiln_shape(got.get_shape()));
-            std::memcpy(outputs[i].raw_data(), got.data(), got.get_byte_size());
+            if (got.get_byte_size() != 0) std::memcpy(outputs[i].raw_data(), got.data(), got.get_byte_size());
         }
     });
     return outputs;

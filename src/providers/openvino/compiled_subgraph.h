@@ -10,11 +10,10 @@
 #include <list>
 #include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
-
 #include <openvino/runtime/compiled_model.hpp>
 #include <openvino/runtime/core.hpp>
+#include <string>
+#include <vector>
 
 #include "ir/graph.h"
 #include "providers/provider.h"

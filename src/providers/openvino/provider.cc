@@ -1,9 +1,11 @@
 #include "providers/openvino/provider.h"
 
+#include <chrono>
 #include <set>
 
 #include "common/log.h"
 #include "ir/clusters.h"
+#include "ir/subgraph.h"
 #include "providers/openvino/compiled_subgraph.h"
 #include "providers/openvino/devices.h"
 #include "providers/openvino/options.h"
@@ -16,9 +18,10 @@ namespace {
 // Ops worth a call into OpenVINO on their own; a lone node of any other op stays on the CPU provider when the
 // graph is split anyway (a call costs more than the op).
 bool heavy(const ir::Node& node) {
-    static const std::set<std::string> ops = {"Conv", "ConvTranspose", "ConvInteger", "QLinearConv", "MatMul",
-                                              "MatMulInteger", "QLinearMatMul", "Gemm", "LSTM", "GRU", "RNN",
-                                              "Attention", "Einsum", "If", "Loop", "Scan"};
+    static const std::set<std::string> ops = {"Conv",          "ConvTranspose", "ConvInteger", "QLinearConv", "MatMul",
+                                              "MatMulInteger", "QLinearMatMul", "Gemm",        "LSTM",        "GRU",
+                                              "RNN",           "Attention",     "Einsum",      "If",          "Loop",
+                                              "Scan"};
     return node.domain.empty() && ops.count(node.op_type) != 0;
 }
 
@@ -43,8 +46,12 @@ class OpenVINOProvider : public providers::ExecutionProvider {
 
     const std::string& name() const override { return name_; }
 
+    // A graph that OpenVINO converts and compiles whole is claimed whole, without asking node by node: one
+    // conversion and one compile, the compiled model kept for compile(). Otherwise each node is asked about.
     providers::Capability claim(const ir::Graph& graph) override {
+        auto start = std::chrono::steady_clock::now();
         providers::Capability capability;
+        if (claim_whole(graph, capability)) return capability;
         std::set<const ir::Node*> unsupported;
         for (const auto& node : graph.nodes()) {
             std::string why = probe_.why_not(*node);
@@ -52,8 +59,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
             unsupported.insert(node.get());
             capability.reasons[node.get()] = why;
         }
-        auto clusters =
-            ir::supported_clusters(graph, [&](const ir::Node& node) { return !unsupported.count(&node); });
+        auto clusters = ir::supported_clusters(graph, [&](const ir::Node& node) { return !unsupported.count(&node); });
         bool whole_graph = unsupported.empty() && clusters.size() == 1;
         for (auto& cluster : clusters) {
             std::string dropped;
@@ -68,21 +74,57 @@ class OpenVINOProvider : public providers::ExecutionProvider {
             }
             for (const ir::Node* node : cluster) capability.reasons[node] = dropped;
         }
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         log_info(str(name_, ": ", capability.groups.size(), " subgraph(s) on OpenVINO ", device_, ", ",
-                     capability.reasons.size(), " of ", graph.nodes().size(), " nodes left to the CPU provider"));
+                     capability.reasons.size(), " of ", graph.nodes().size(), " nodes left to the CPU provider (",
+                     probe_.questions(), " distinct nodes asked, ", static_cast<int64_t>(ms), " ms)"));
         return capability;
     }
 
     std::unique_ptr<providers::CompiledPartition> compile(const ir::Graph& partition) override {
-        return std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_.disable_dynamic_shapes);
+        if (whole_ && partition.nodes().size() == whole_node_count_) return std::move(whole_);
+        auto start = std::chrono::steady_clock::now();
+        auto compiled =
+            std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_.disable_dynamic_shapes);
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        log_info(str(name_, ": compiled ", partition.nodes().size(), " nodes in ", static_cast<int64_t>(ms),
+                     " ms: ", compiled->describe()));
+        return compiled;
     }
 
   private:
+    bool claim_whole(const ir::Graph& graph, providers::Capability& capability) {
+        std::vector<const ir::Node*> all;
+        for (const ir::Node* node : graph.topological_order()) {
+            if (!SupportProbe::known_problem(*node).empty()) return false;
+            all.push_back(node);
+        }
+        if (all.empty() || !reads_a_runtime_value(all)) return false;
+        auto start = std::chrono::steady_clock::now();
+        try {
+            ir::Subgraph whole = ir::extract_subgraph(graph, all);
+            whole_ =
+                std::make_unique<CompiledSubgraph>(*whole.graph, device_, properties_, options_.disable_dynamic_shapes);
+        } catch (const Error& e) {
+            log_info(str(name_, ": the whole graph does not compile on OpenVINO ", device_, " (", e.what(),
+                         "); asking node by node"));
+            return false;
+        }
+        whole_node_count_ = all.size();
+        capability.groups.push_back(std::move(all));
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        log_info(str(name_, ": the whole graph (", whole_node_count_, " nodes) runs on OpenVINO ", device_,
+                     ", compiled in ", static_cast<int64_t>(ms), " ms: ", whole_->describe()));
+        return true;
+    }
+
     std::string name_ = "OpenVINOExecutionProvider";
     OpenVINOOptions options_;
     std::string device_;
     ::ov::AnyMap properties_;
     SupportProbe probe_;
+    std::unique_ptr<CompiledSubgraph> whole_;  // compiled by claim_whole, handed out by compile()
+    size_t whole_node_count_ = 0;
 };
 
 }  // namespace

@@ -5,10 +5,9 @@
 #pragma once
 
 #include <mutex>
+#include <openvino/runtime/core.hpp>
 #include <string>
 #include <unordered_map>
-
-#include <openvino/runtime/core.hpp>
 
 #include "ir/graph.h"
 
@@ -19,6 +18,11 @@ class SupportProbe {
     SupportProbe(std::string device, ::ov::AnyMap properties);
     // "" when the device runs `node` (of `graph`); otherwise why not, in words for `kiln ops`.
     std::string why_not(const ir::Node& node);
+    // The part of why_not that needs no question to OpenVINO: value kinds and element types it cannot take, and
+    // the configurations in which its result is known to differ from ONNX's.
+    static std::string known_problem(const ir::Node& node);
+    // How many distinct one-node models were asked of OpenVINO so far.
+    size_t questions() const { return answers_.size(); }
 
   private:
     std::string ask_openvino(const std::string& model_bytes);
