@@ -209,6 +209,9 @@ class InferenceSession:
             raise _errors.Fail("Exiting due to terminate flag being set to true.")
         self._validate_input(list(input_feed.keys()))
         feeds = [(name, self._feed(name, value)) for name, value in input_feed.items()]
+        # An optional input left out is an empty optional.
+        feeds += [(arg.name, None) for arg in self._inputs_meta
+                  if arg.type.startswith("optional") and arg.name not in input_feed]
         names = list(output_names) if output_names else []
         try:
             return self._sess.run(feeds, names)
