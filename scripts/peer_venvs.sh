@@ -18,40 +18,8 @@ ONNX_PIN=${ONNX_PIN:-onnx==1.22.0}
 
 say() { printf '%s\n' "$*"; }
 
-# Is `package==version` installed in venv $1 (for each remaining argument)?
-has_all() {
-    local venv=$1
-    shift
-    local spec
-    for spec in "$@"; do
-        local name=${spec%%==*} want=${spec#*==}
-        local got
-        got=$("$venv/bin/python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')
-        [ "$got" = "$want" ] || return 1
-    done
-}
-
-# make_venv DIR PACKAGE... : creates DIR if needed and installs the packages (pinned ones must match exactly).
-make_venv() {
-    local venv=$1
-    shift
-    if [ -x "$venv/bin/python" ]; then
-        say "$venv: exists ($("$venv/bin/python" -V 2>&1))"
-    else
-        say "$venv: creating with $PYTHON ($("$PYTHON" -V 2>&1))"
-        "$PYTHON" -m venv "$venv"
-        "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null
-    fi
-    local pinned=()
-    local spec
-    for spec in "$@"; do [[ $spec == *==* ]] && pinned+=("$spec"); done
-    if has_all "$venv" "${pinned[@]}" && "$venv/bin/python" -c 'import numpy' 2>/dev/null; then
-        say "$venv: $* already installed"
-    else
-        say "$venv: pip install $*"
-        "$venv/bin/python" -m pip install -q "$@"
-    fi
-}
+# shellcheck source=../scripts/venv_lib.sh
+source scripts/venv_lib.sh
 
 # onnxruntime CPU: the project's venv.
 if [ -x .venv/bin/python ] && .venv/bin/python -c 'import onnxruntime' 2>/dev/null; then

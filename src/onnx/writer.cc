@@ -296,7 +296,23 @@ void save_model_file(const ir::Model& model, const std::string& path, const Save
     file.commit();
 }
 
-std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets) {
+namespace {
+
+// Marks `d`'s tensor as external data at its address in this process (ONNX Runtime's in-memory marker).
+void place_by_address(const DeferredTensor& d) {
+    d.proto->set_data_location(::onnx::TensorProto::EXTERNAL);
+    auto add = [&](const char* key, const std::string& value) {
+        auto* entry = d.proto->add_external_data();
+        entry->set_key(key);
+        entry->set_value(value);
+    };
+    add("location", "*/_ORT_MEM_ADDR_/*");
+    add("offset", std::to_string(reinterpret_cast<uintptr_t>(d.tensor.raw_data())));
+    add("length", std::to_string(d.tensor.byte_size()));
+}
+
+std::string standalone_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                                   size_t by_address_min_bytes) {
     // Subgraphs refer to outer values by name, so a subgraph that was built inside another graph is written
     // correctly when this graph has a value of that name (a partition or probe copies the values it reads).
     auto check_local = [&](const ir::Value* v, const std::string& user, bool by_name) {
@@ -317,11 +333,32 @@ std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string,
     GraphWriter writer;
     writer.write_graph(graph, proto.mutable_graph());
     write_opsets(opsets, writer.domains, &proto);
-    size_t size = inline_size(proto, writer.deferred);
+    std::vector<DeferredTensor> inline_tensors;
+    for (const DeferredTensor& d : writer.deferred) {
+        bool by_address = by_address_min_bytes > 0 && d.tensor.byte_size() >= by_address_min_bytes;
+        if (by_address) {
+            place_by_address(d);
+        } else {
+            inline_tensors.push_back(d);
+        }
+    }
+    size_t size = inline_size(proto, inline_tensors);
     KILN_CHECK(size <= kMaxProtoBytes, InvalidArgument,
                too_large(str("graph '", graph.name, "'"), size, kMaxProtoBytes));
-    for (const DeferredTensor& d : writer.deferred) place_inline(d);
+    for (const DeferredTensor& d : inline_tensors) place_inline(d);
     return serialize(proto, kMaxProtoBytes, str("graph '", graph.name, "'"));
+}
+
+}  // namespace
+
+std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets) {
+    return standalone_graph_bytes(graph, opsets, 0);
+}
+
+std::string save_graph_bytes_by_address(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                                        size_t min_bytes) {
+    KILN_CHECK(min_bytes > 0, InvalidArgument, "save_graph_bytes_by_address: min_bytes must be > 0");
+    return standalone_graph_bytes(graph, opsets, min_bytes);
 }
 
 }  // namespace kiln::onnx

@@ -64,4 +64,12 @@ void save_model_file(const ir::Model& model, const std::string& path, const Save
 // pinned onnx package knows, no metadata. InvalidArgument when it exceeds 2 GiB.
 std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets);
 
+// The same, with each tensor of at least `min_bytes` left in kiln's memory: the proto names it with ONNX Runtime's
+// in-memory external-data marker (location "*/_ORT_MEM_ADDR_/*", offset = the address of its bytes, length = their
+// size), which OpenVINO's ONNX frontend reads from memory. For handing a partition to OpenVINO in this process only:
+// the tensors must stay alive while it is read, and the bytes mean nothing elsewhere. kiln's own loader refuses the
+// marker (it is no file inside the model's folder).
+std::string save_graph_bytes_by_address(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                                        size_t min_bytes);
+
 }  // namespace kiln::onnx

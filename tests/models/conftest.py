@@ -29,16 +29,31 @@ RAPIDOCR_MODELS = os.path.join(
 KILN_TIMEOUT_S = 600
 
 
+def executable(env_var: str, default: str, how_to_build: str) -> str:
+    """The path in `env_var` (else `default`) when it is an executable file; otherwise the test run fails saying how
+    to build it."""
+    path = os.environ.get(env_var, default)
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        pytest.fail(f"'{path}' is not an executable file: {how_to_build} or point {env_var} at it", pytrace=False)
+    return path
+
+
+def assert_outputs_close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: float, atol_of_peak: float,
+                         atol_floor: float = 0.0) -> None:
+    """Same dtype and shape; integers and bools equal; floats within rtol and an absolute tolerance of
+    atol_of_peak times the expected output's largest magnitude (at least atol_floor)."""
+    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}"
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
+    if not np.issubdtype(expected.dtype, np.floating):
+        np.testing.assert_array_equal(actual, expected, err_msg=what)
+        return
+    scale = float(np.abs(expected).max()) if expected.size else 0.0
+    np.testing.assert_allclose(actual, expected, rtol=rtol, atol=max(atol_of_peak * scale, atol_floor), err_msg=what)
+
+
 @pytest.fixture(scope="session")
 def kiln_bin() -> str:
-    path = os.environ.get("KILN_BIN", DEFAULT_KILN_BIN)
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail(
-            f"kiln binary not found or not executable at '{path}': build it (cmake -S . -B build -G Ninja && "
-            f"ninja -C build kiln) or point KILN_BIN at it",
-            pytrace=False,
-        )
-    return path
+    return executable("KILN_BIN", DEFAULT_KILN_BIN, "build it (cmake -S . -B build -G Ninja && ninja -C build kiln)")
 
 
 @dataclass

@@ -18,7 +18,7 @@ from onnx.reference.op_run import OpRun
 from onnx.reference.ops.op_batch_normalization import _batchnorm_test_mode
 
 import build_models
-from conftest import RAPIDOCR_MODELS, parse_printed_outputs, run_kiln, save_npy
+from conftest import RAPIDOCR_MODELS, assert_outputs_close, parse_printed_outputs, run_kiln, save_npy
 
 SEED = 1234
 
@@ -86,13 +86,7 @@ def assert_close(actual: np.ndarray, expected: np.ndarray, what: str, atol_floor
     follows the output's peak; a fixed atol would be vacuous for the detector's ~1e-5 probability map and too
     strict for ResNet-50's logits of ~10.
     """
-    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}"
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    if not np.issubdtype(expected.dtype, np.floating):
-        np.testing.assert_array_equal(actual, expected, err_msg=what)
-        return
-    scale = float(np.abs(expected).max()) if expected.size else 0.0
-    np.testing.assert_allclose(actual, expected, rtol=1e-4, atol=max(1e-5 * scale, atol_floor), err_msg=what)
+    assert_outputs_close(actual, expected, what, rtol=1e-4, atol_of_peak=1e-5, atol_floor=atol_floor)
 
 
 def model_path(case: Case) -> str:
@@ -138,16 +132,21 @@ class KilnResult:
 _kiln_cache: dict[str, KilnResult] = {}
 
 
-def kiln_outputs(kiln_bin: str, case: Case, tmp_dir) -> KilnResult:
-    """Runs `kiln run` once per case (shared by the onnxruntime and reference tests)."""
-    if case.id in _kiln_cache:
-        return _kiln_cache[case.id]
+# `kiln run` flags per provider configuration.
+PROVIDER_FLAGS = {"cpu": [], "openvino": ["-e", "openvino", "-i", "device_type|CPU precision|FP32"]}
+
+
+def kiln_outputs(kiln_bin: str, case: Case, tmp_dir, provider: str = "cpu") -> KilnResult:
+    """Runs `kiln run` once per case and provider (shared by the onnxruntime and reference tests)."""
+    key = f"{case.id}/{provider}"
+    if key in _kiln_cache:
+        return _kiln_cache[key]
     os.makedirs(tmp_dir, exist_ok=True)
     args = [model_path(case)]
     for name, array in make_inputs(case).items():
         args += ["--input", f"{name}={save_npy(tmp_dir, name, array)}"]
     out_dir = os.path.join(str(tmp_dir), "outputs")
-    run = run_kiln(kiln_bin, "run", *args, "--save-outputs", out_dir)
+    run = run_kiln(kiln_bin, "run", *args, *PROVIDER_FLAGS[provider], "--save-outputs", out_dir)
     assert run.returncode == 0, f"kiln run failed ({run.returncode}): {run.stderr.strip()}\n{run.stdout}"
     n_outputs = len(onnx.load(args[0], load_external_data=False).graph.output)
     outputs = []
@@ -156,8 +155,8 @@ def kiln_outputs(kiln_bin: str, case: Case, tmp_dir) -> KilnResult:
         assert os.path.exists(path), f"kiln run --save-outputs wrote no {path}"
         outputs.append(np.load(path))
     assert not os.path.exists(os.path.join(out_dir, f"output_{n_outputs}.npy")), "more output files than outputs"
-    _kiln_cache[case.id] = KilnResult(outputs, run.stdout)
-    return _kiln_cache[case.id]
+    _kiln_cache[key] = KilnResult(outputs, run.stdout)
+    return _kiln_cache[key]
 
 
 def onnxruntime_outputs(case: Case) -> tuple[list[str], list[np.ndarray]]:
@@ -175,6 +174,19 @@ def test_matches_onnxruntime(kiln_bin, case, tmp_path):
     assert len(kiln.outputs) == len(expected)
     for name, got, want in zip(names, kiln.outputs, expected):
         assert_close(got, want, f"{case.id}: output '{name}' vs onnxruntime", case.atol_floor)
+
+
+@pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
+def test_openvino_matches_onnxruntime(kiln_bin, case, tmp_path):
+    """The OpenVINO provider on OpenVINO's CPU device at FP32 against onnxruntime's CPU provider, within 1e-3 (the
+    OpenVINO CPU plugin's own kernels round differently from onnxruntime's); every node must run on OpenVINO."""
+    kiln = kiln_outputs(kiln_bin, case, tmp_path, "openvino")
+    assert "on OpenVINOExecutionProvider" in kiln.stdout and "on CPUExecutionProvider" not in kiln.stdout, kiln.stdout
+    names, expected = onnxruntime_outputs(case)
+    assert len(kiln.outputs) == len(expected)
+    for name, got, want in zip(names, kiln.outputs, expected):
+        assert_outputs_close(got, want, f"{case.id}: output '{name}' (OpenVINO) vs onnxruntime", rtol=1e-3,
+                             atol_of_peak=1e-4, atol_floor=case.atol_floor)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if not c.reference_too_slow],

@@ -21,7 +21,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 import build_models
-from conftest import RAPIDOCR_MODELS, REPO, run_kiln, save_npy
+from conftest import RAPIDOCR_MODELS, REPO, assert_outputs_close, executable, run_kiln, save_npy
 
 SEED = 4321
 BACKEND_DATA = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data")
@@ -30,14 +30,8 @@ DEFAULT_SAVE_BIN = os.path.join(REPO, "build", "tests", "kiln_save_optimized_mod
 
 @pytest.fixture(scope="session")
 def save_bin() -> str:
-    path = os.environ.get("KILN_SAVE_OPTIMIZED_BIN", DEFAULT_SAVE_BIN)
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        pytest.fail(
-            f"kiln_save_optimized_model not found at '{path}': build it (cmake --build build --target "
-            f"kiln_save_optimized_model) or point KILN_SAVE_OPTIMIZED_BIN at it",
-            pytrace=False,
-        )
-    return path
+    return executable("KILN_SAVE_OPTIMIZED_BIN", DEFAULT_SAVE_BIN,
+                      "build it (cmake --build build --target kiln_save_optimized_model)")
 
 
 def save_optimized(save_bin: str, model: str, out: str, level: int, *config: str) -> str:
@@ -61,13 +55,7 @@ def onnxruntime_run(path: str, feeds: dict) -> list:
 def assert_close(actual: np.ndarray, expected: np.ndarray, what: str) -> None:
     """Constant folding may round differently from onnxruntime's kernels (kiln computes the folded values): a few
     ulps per folded value, so rtol 1e-5 with an absolute floor at 1e-6 of the output's peak."""
-    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, expected {expected.dtype}"
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, expected {expected.shape}"
-    if not np.issubdtype(expected.dtype, np.floating):
-        np.testing.assert_array_equal(actual, expected, err_msg=what)
-        return
-    scale = float(np.abs(expected).max()) if expected.size else 0.0
-    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-6 * scale, err_msg=what)
+    assert_outputs_close(actual, expected, what, rtol=1e-5, atol_of_peak=1e-6)
 
 
 def declared_opsets(model: onnx.ModelProto) -> dict[str, int]:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <openvino/core/layout.hpp>
 #include <openvino/core/model.hpp>
 #include <openvino/runtime/infer_request.hpp>
 #include <openvino/runtime/properties.hpp>
@@ -59,6 +60,9 @@ auto device_call(const std::string& what, F&& f) -> decltype(f()) {
     }
 }
 
+// Tensors smaller than this go into the proto handed to OpenVINO; larger ones stay in kiln's memory, by address.
+constexpr size_t kInlineTensorBytes = 1024;
+
 constexpr size_t kNoPort = static_cast<size_t>(-1);
 
 // The port among `ports` that carries tensor name `name`. When none does: with as many ports as kiln has values,
@@ -93,16 +97,48 @@ bool all_static(const ir::Graph& graph) {
 
 }  // namespace
 
+// reshape_input: the named inputs get their bounded shapes (a fixed dim where min == max); layout: the named inputs
+// and outputs get their layouts. Names the partition does not have belong to other partitions.
+static void apply_shape_options(::ov::Model& model, const OpenVINOOptions& options) {
+    std::map<::ov::Output<::ov::Node>, ::ov::PartialShape> shapes;
+    for (const InputShape& wanted : options.reshape_input) {
+        for (const auto& input : model.inputs()) {
+            if (!input.get_names().count(wanted.name)) continue;
+            std::vector<::ov::Dimension> dims;
+            for (const DimBounds& d : wanted.dims) dims.emplace_back(d.min, d.max);
+            shapes[input] = ::ov::PartialShape(dims);
+        }
+    }
+    if (!shapes.empty()) {
+        device_call("OpenVINO could not reshape the subgraph to reshape_input's shapes",
+                    [&] { model.reshape(shapes); });
+    }
+    for (const TensorLayout& wanted : options.layout) {
+        for (const auto& port : model.inputs()) {
+            if (port.get_names().count(wanted.name)) ::ov::layout::set_layout(port, ::ov::Layout(wanted.layout));
+        }
+        for (const auto& port : model.outputs()) {
+            if (port.get_names().count(wanted.name)) ::ov::layout::set_layout(port, ::ov::Layout(wanted.layout));
+        }
+    }
+}
+
 CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string device, ::ov::AnyMap properties,
-                                   bool disable_dynamic_shapes)
+                                   const OpenVINOOptions& options)
     : device_(std::move(device)), properties_(std::move(properties)) {
     for (const ir::Value* v : partition.inputs()) input_names_.push_back(v->name);
     for (const ir::Value* v : partition.outputs()) output_names_.push_back(v->name);
-    std::string bytes = onnx::save_graph_bytes(partition, {{"", onnx::max_supported_opset()}});
+    // Weights stay where they are: the proto refers to them by address, and OpenVINO's ONNX frontend copies them
+    // into the model's constants while reading it (tests/unit/openvino_provider_test.cc checks that it copies), so
+    // kiln's copy may go as soon as read_model returns.
+    std::string bytes =
+        onnx::save_graph_bytes_by_address(partition, {{"", onnx::max_supported_opset()}}, kInlineTensorBytes);
     std::shared_ptr<::ov::Model> model = device_call("OpenVINO's ONNX frontend could not read the subgraph",
                                                      [&] { return core().read_model(bytes, ::ov::Tensor()); });
-    bytes = std::string();  // the weights now live in the model's constants
-    if (disable_dynamic_shapes && !all_static(partition)) {
+    apply_shape_options(*model, options);
+    if (options.disable_dynamic_shapes && !all_static(partition) && !model->is_dynamic()) {
+        compiled_ = compile(model);  // reshape_input made it static
+    } else if (options.disable_dynamic_shapes && !all_static(partition)) {
         model_ = std::move(model);  // compiled per input shapes at run time
     } else {
         compiled_ = compile(model);

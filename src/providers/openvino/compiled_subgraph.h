@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "providers/openvino/options.h"
 #include "providers/provider.h"
 
 namespace kiln::ov {
@@ -24,9 +25,11 @@ class CompiledSubgraph : public providers::CompiledPartition {
   public:
     static constexpr size_t kShapeCacheSize = 8;
 
-    // `partition`: the standalone subgraph (ir::extract_subgraph); `device` and `properties` for compile_model.
+    // `partition`: the standalone subgraph (ir::extract_subgraph); `device` and `properties` for compile_model;
+    // from `options`: disable_dynamic_shapes, and the reshape_input bounds and layouts of the partition's inputs
+    // and outputs that it names.
     CompiledSubgraph(const ir::Graph& partition, std::string device, ::ov::AnyMap properties,
-                     bool disable_dynamic_shapes);
+                     const OpenVINOOptions& options);
     ~CompiledSubgraph() override;
 
     std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const override;

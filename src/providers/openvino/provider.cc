@@ -49,6 +49,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     // A graph that OpenVINO converts and compiles whole is claimed whole, without asking node by node: one
     // conversion and one compile, the compiled model kept for compile(). Otherwise each node is asked about.
     providers::Capability claim(const ir::Graph& graph) override {
+        check_named_tensors(graph);
         auto start = std::chrono::steady_clock::now();
         providers::Capability capability;
         if (claim_whole(graph, capability)) return capability;
@@ -84,8 +85,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     std::unique_ptr<providers::CompiledPartition> compile(const ir::Graph& partition) override {
         if (whole_ && partition.nodes().size() == whole_node_count_) return std::move(whole_);
         auto start = std::chrono::steady_clock::now();
-        auto compiled =
-            std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_.disable_dynamic_shapes);
+        auto compiled = std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         log_info(str(name_, ": compiled ", partition.nodes().size(), " nodes in ", static_cast<int64_t>(ms),
                      " ms: ", compiled->describe()));
@@ -93,6 +93,28 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     }
 
   private:
+    // reshape_input must name graph inputs, with their rank; layout must name graph inputs or outputs.
+    void check_named_tensors(const ir::Graph& graph) const {
+        auto find = [](const std::vector<ir::Value*>& values, const std::string& name) -> const ir::Value* {
+            for (const ir::Value* v : values) {
+                if (v->name == name) return v;
+            }
+            return nullptr;
+        };
+        for (const InputShape& s : options_.reshape_input) {
+            const ir::Value* v = find(graph.inputs(), s.name);
+            KILN_CHECK(v, InvalidArgument, "reshape_input names '", s.name, "', which is not an input of the model");
+            KILN_CHECK(!v->type.shape || v->type.shape->size() == s.dims.size(), InvalidArgument, "reshape_input: '",
+                       s.name, "' has rank ", v->type.shape ? v->type.shape->size() : 0, ", the option gives ",
+                       s.dims.size(), " dims");
+        }
+        for (const TensorLayout& l : options_.layout) {
+            const ir::Value* v = find(graph.inputs(), l.name);
+            if (!v) v = find(graph.outputs(), l.name);
+            KILN_CHECK(v, InvalidArgument, "layout names '", l.name, "', which is not an input or output of the model");
+        }
+    }
+
     bool claim_whole(const ir::Graph& graph, providers::Capability& capability) {
         std::vector<const ir::Node*> all;
         for (const ir::Node* node : graph.topological_order()) {
@@ -103,8 +125,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         auto start = std::chrono::steady_clock::now();
         try {
             ir::Subgraph whole = ir::extract_subgraph(graph, all);
-            whole_ =
-                std::make_unique<CompiledSubgraph>(*whole.graph, device_, properties_, options_.disable_dynamic_shapes);
+            whole_ = std::make_unique<CompiledSubgraph>(*whole.graph, device_, properties_, options_);
         } catch (const Error& e) {
             log_info(str(name_, ": the whole graph does not compile on OpenVINO ", device_, " (", e.what(),
                          "); asking node by node"));

@@ -1,0 +1,226 @@
+// The OpenVINO provider end to end on OpenVINO's CPU device: whole and partial graphs against the CPU provider
+// (the oracle), the reasons kept for nodes left to the CPU provider, per-shape compilation, concurrent runs over
+// several streams, option errors, and the OpenVINO behaviour the provider relies on (weights handed by address
+// are copied while the model is read).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <openvino/openvino.hpp>
+#include <random>
+#include <thread>
+
+#include "ir/graph.h"
+#include "kiln/session.h"
+#include "onnx/loader.h"
+#include "onnx/writer.h"
+#include "providers/openvino/ov_core.h"
+#include "support/expect_error.h"
+#include "support/model_builder.h"
+
+namespace kiln::test {
+namespace {
+
+constexpr const char* kOpenVINO = "OpenVINOExecutionProvider";
+
+SessionOptions openvino(ProviderOptions options = {{"device_type", "CPU"}, {"precision", "FP32"}}) {
+    SessionOptions o;
+    o.append_provider(kOpenVINO, std::move(options));
+    return o;
+}
+
+Session session_of(const ModelBuilder& b, const SessionOptions& options) {
+    std::string bytes = b.bytes();
+    return Session(bytes.data(), bytes.size(), options);
+}
+
+Tensor random_floats(Shape shape, uint32_t seed) {
+    Tensor t(DType::Float, shape);
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<float> u(-1.f, 1.f);
+    for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = u(rng);
+    return t;
+}
+
+std::vector<float> values(int64_t n, uint32_t seed) {
+    Tensor t = random_floats({n}, seed);
+    return {t.data<float>(), t.data<float>() + n};
+}
+
+void expect_near(const Tensor& got, const Tensor& want, float tol = 1e-4f) {
+    ASSERT_EQ(got.shape(), want.shape());
+    ASSERT_EQ(got.dtype(), want.dtype());
+    for (int64_t i = 0; i < got.element_count(); ++i) {
+        ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], tol) << "element " << i;
+    }
+}
+
+std::map<std::string, NodeAssignment> assignments(const Session& s) {
+    std::map<std::string, NodeAssignment> by_name;
+    for (const NodeAssignment& a : s.node_assignments()) by_name[a.node_name] = a;
+    return by_name;
+}
+
+// y = Relu(MatMul(x, W1)) -> Cast(double) -> Neg -> Cast(float) -> MatMul(., W2) + b. x: [N, 8].
+ModelBuilder split_model() {
+    ModelBuilder b(17);
+    b.input("x", {-1, 8}, 1, {"N", ""}).output("y", {-1, 4});
+    b.initializer_floats("w1", {8, 8}, values(64, 1));
+    b.initializer_floats("w2", {8, 4}, values(32, 2));
+    b.initializer_floats("bias", {4}, values(4, 3));
+    b.node("MatMul", {"x", "w1"}, {"h"}, "mm1");
+    b.node("Relu", {"h"}, {"r"}, "relu");
+    attr_int(b.node("Cast", {"r"}, {"d"}, "to_double"), "to", 11);
+    b.node("Neg", {"d"}, {"nd"}, "neg");
+    attr_int(b.node("Cast", {"nd"}, {"f"}, "to_float"), "to", 1);
+    b.node("MatMul", {"f", "w2"}, {"m2"}, "mm2");
+    b.node("Add", {"m2", "bias"}, {"y"}, "add");
+    return b;
+}
+
+// y = Sigmoid(Conv(x, W) + x): [1, 4, 8, 8] with a 3x3 convolution.
+ModelBuilder conv_model() {
+    ModelBuilder b(17);
+    b.input("x", {1, 4, 8, 8}).output("y", {1, 4, 8, 8});
+    b.initializer_floats("w", {4, 4, 3, 3}, values(144, 4));
+    auto& conv = b.node("Conv", {"x", "w"}, {"c"}, "conv");
+    attr_ints(conv, "pads", {1, 1, 1, 1});
+    b.node("Add", {"c", "x"}, {"s"}, "add");
+    b.node("Sigmoid", {"s"}, {"y"}, "sigmoid");
+    return b;
+}
+
+TEST(OpenVINOProvider, WholeGraphRunsOnOpenVINOAndMatchesTheCpuProvider) {
+    Session device = session_of(conv_model(), openvino());
+    Session cpu = session_of(conv_model(), SessionOptions());
+    for (const auto& [name, a] : assignments(device)) EXPECT_EQ(a.provider, kOpenVINO) << name;
+    Tensor x = random_floats({1, 4, 8, 8}, 7);
+    expect_near(device.run({{"x", x}})[0], cpu.run({{"x", x}})[0]);
+}
+
+TEST(OpenVINOProvider, Float64NodesStayOnTheCpuProviderWithTheirReason) {
+    Session device = session_of(split_model(), openvino());
+    Session cpu = session_of(split_model(), SessionOptions());
+    auto placed = assignments(device);
+    for (const char* n : {"mm1", "relu", "mm2", "add"}) EXPECT_EQ(placed[n].provider, kOpenVINO) << n;
+    for (const char* n : {"to_double", "neg", "to_float"}) {
+        EXPECT_EQ(placed[n].provider, "CPUExecutionProvider") << n;
+        EXPECT_NE(placed[n].reason.find("float64"), std::string::npos) << n << ": " << placed[n].reason;
+    }
+    for (int64_t batch : {1, 3}) {
+        Tensor x = random_floats({batch, 8}, 11);
+        expect_near(device.run({{"x", x}})[0], cpu.run({{"x", x}})[0]);
+    }
+}
+
+TEST(OpenVINOProvider, DisabledCpuFallbackNamesTheNodesAndWhy) {
+    SessionOptions options = openvino();
+    options.add_config_entry("session.disable_cpu_ep_fallback", "1");
+    expect_error([&] { session_of(split_model(), options); }, ErrorCode::InvalidArgument,
+                 {"disable_cpu_ep_fallback", "node 'to_double' (Cast)", "float64"});
+}
+
+TEST(OpenVINOProvider, DisableDynamicShapesCompilesPerInputShape) {
+    Session device = session_of(split_model(), openvino({{"device_type", "CPU"}, {"disable_dynamic_shapes", "True"}}));
+    Session cpu = session_of(split_model(), SessionOptions());
+    for (int64_t batch : {2, 5, 2, 1}) {
+        Tensor x = random_floats({batch, 8}, static_cast<uint32_t>(batch));
+        expect_near(device.run({{"x", x}})[0], cpu.run({{"x", x}})[0]);
+    }
+}
+
+TEST(OpenVINOProvider, ReshapeInputBoundsTheCompiledShapes) {
+    ModelBuilder b = split_model();
+    Session device = session_of(b, openvino({{"device_type", "CPU"}, {"reshape_input", "x[1..2,8]"}}));
+    Session cpu = session_of(b, SessionOptions());
+    Tensor x = random_floats({2, 8}, 5);
+    expect_near(device.run({{"x", x}})[0], cpu.run({{"x", x}})[0]);
+    // Batch 3 is outside the bounds the model was compiled for: OpenVINO's error, not a wrong answer.
+    expect_error([&] { device.run({{"x", random_floats({3, 8}, 6)}}); }, ErrorCode::DeviceError, {"OpenVINO"});
+    expect_error(
+        [&] {
+            session_of(b, openvino({{"reshape_input", "y[1,4]"}}));
+        },
+        ErrorCode::InvalidArgument, {"reshape_input", "'y'"});
+}
+
+TEST(OpenVINOProvider, ConcurrentRunsOverTwoStreamsGiveTheSingleThreadedResults) {
+    Session device = session_of(conv_model(), openvino({{"device_type", "CPU"}, {"num_streams", "2"}}));
+    std::vector<Tensor> inputs, expected;
+    for (uint32_t i = 0; i < 4; ++i) {
+        inputs.push_back(random_floats({1, 4, 8, 8}, 100 + i));
+        expected.push_back(device.run({{"x", inputs.back()}})[0]);
+    }
+    std::vector<std::thread> threads;
+    std::atomic<int> mismatches{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&, t] {
+            for (int r = 0; r < 25; ++r) {
+                size_t k = static_cast<size_t>(t + r) % inputs.size();
+                Tensor got = device.run({{"x", inputs[k]}})[0];
+                if (std::memcmp(got.raw_data(), expected[k].raw_data(), got.byte_size()) != 0) ++mismatches;
+            }
+        });
+    }
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(mismatches.load(), 0);
+}
+
+TEST(OpenVINOProvider, ResizeWithAntialiasStaysOnTheCpuProvider) {
+    ModelBuilder b(18);
+    b.input("x", {1, 1, 8, 8}).output("y", {1, 1, 4, 4});
+    b.initializer_floats("scales", {4}, {1.f, 1.f, 0.5f, 0.5f});
+    auto& resize = b.node("Resize", {"x", "", "scales"}, {"y"}, "resize");
+    attr_string(resize, "mode", "linear");
+    attr_int(resize, "antialias", 1);
+    Session device = session_of(b, openvino());
+    auto placed = assignments(device);
+    EXPECT_EQ(placed["resize"].provider, "CPUExecutionProvider");
+    EXPECT_NE(placed["resize"].reason.find("antialias"), std::string::npos) << placed["resize"].reason;
+    Tensor x = random_floats({1, 1, 8, 8}, 3);
+    expect_near(device.run({{"x", x}})[0], session_of(b, SessionOptions()).run({{"x", x}})[0]);
+}
+
+TEST(OpenVINOProvider, BadOptionsAreTheParsersErrors) {
+    expect_error(
+        [&] {
+            session_of(conv_model(), openvino({{"num_streams", "many"}}));
+        },
+        ErrorCode::InvalidArgument, {"num_streams"});
+    expect_error(
+        [&] {
+            session_of(conv_model(), openvino({{"no_such_key", "1"}}));
+        },
+        ErrorCode::InvalidArgument, {"no_such_key"});
+}
+
+// The provider hands weights to OpenVINO by address and lets kiln's copy go once read_model returns
+// (compiled_subgraph.cc); that is only safe while OpenVINO's ONNX frontend copies them. A new OpenVINO that
+// shares them instead fails here instead of reading freed memory.
+TEST(OpenVINOProvider, OpenVINOCopiesWeightsHandedByAddress) {
+    ModelBuilder b(17);
+    b.input("x", {1, 512}).output("y", {1, 512});
+    b.initializer_floats("w", {512}, std::vector<float>(512, 1.f));
+    b.node("Add", {"x", "w"}, {"y"}, "add");
+    std::string bytes = b.bytes();
+    ir::Model model = onnx::load_model_bytes(bytes.data(), bytes.size(), "");
+    ir::Value* w = model.graph->find_value("w");
+    Tensor owned(DType::Float, {512});
+    for (int i = 0; i < 512; ++i) owned.data<float>()[i] = 1.f;
+    w->constant = owned;
+    std::string proto = onnx::save_graph_bytes_by_address(*model.graph, {{"", 17}}, 1024);
+    ASSERT_LT(proto.size(), 1024u) << "the weights went into the proto";
+    auto ov_model = ov::core().read_model(proto, ::ov::Tensor());
+    for (int i = 0; i < 512; ++i) owned.data<float>()[i] = 5.f;  // kiln's copy changes (or goes) after reading
+    ::ov::CompiledModel compiled = ov::core().compile_model(ov_model, "CPU");
+    ::ov::InferRequest request = compiled.create_infer_request();
+    std::vector<float> x(512, 0.f);
+    request.set_input_tensor(::ov::Tensor(::ov::element::f32, ::ov::Shape{1, 512}, x.data()));
+    request.infer();
+    const float* y = request.get_output_tensor().data<float>();
+    EXPECT_EQ(y[0], 1.f);
+    EXPECT_EQ(y[511], 1.f);
+}
+
+}  // namespace
+}  // namespace kiln::test
