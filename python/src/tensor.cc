@@ -113,7 +113,12 @@ void bind_tensor(nb::module_& m) {
         .def_static(
             "from_address",
             [](uintptr_t address, int element_type, const Shape& shape) {
-                return Tensor::borrow(checked_dtype(element_type), shape, reinterpret_cast<void*>(address));
+                DType dtype = checked_dtype(element_type);
+                KILN_CHECK(dtype != DType::String, InvalidArgument, "string tensors cannot wrap raw memory");
+                KILN_CHECK(address != 0 || dtype_storage_bytes(dtype, shape_element_count(shape)) == 0, InvalidArgument,
+                           "null buffer address for a ", dtype_tensor_string(dtype), " ", shape_to_string(shape),
+                           " tensor");
+                return Tensor::borrow(dtype, shape, reinterpret_cast<void*>(address));
             },
             nb::arg("address"), nb::arg("element_type"), nb::arg("shape"),
             "Wraps raw memory at `address` (IOBinding.bind_input's buffer_ptr); the caller keeps it alive.")

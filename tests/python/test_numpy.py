@@ -116,6 +116,12 @@ def test_inputs_are_lent_without_copy():
     assert _dtypes.tensor_from_numpy(strided).address != strided.ctypes.data  # copied once, contiguous
     with pytest.raises(kiln.InvalidArgument, match="needs 12"):
         _kiln.Tensor.borrow(np.zeros(2, np.float32), 1, [3])
+    # Raw addresses (IOBinding.bind_input): never for strings, never null.
+    with pytest.raises(kiln.InvalidArgument, match="string"):
+        _kiln.Tensor.from_address(t.address, TensorProto.STRING, [6])
+    with pytest.raises(kiln.InvalidArgument, match="null"):
+        _kiln.Tensor.from_address(0, TensorProto.FLOAT, [6])
+    assert _kiln.Tensor.from_address(t.address, TensorProto.FLOAT, [6]).address == t.address
 
 
 def test_outputs_share_kilns_buffer_and_outlive_the_session():
