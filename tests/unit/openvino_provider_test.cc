@@ -181,6 +181,15 @@ TEST(OpenVINOProvider, ResizeWithAntialiasStaysOnTheCpuProvider) {
     expect_near(device.run({{"x", x}})[0], session_of(b, SessionOptions()).run({{"x", x}})[0]);
 }
 
+TEST(OpenVINOProvider, SessionConfigEntriesWithTheProviderPrefixAreOptions) {
+    SessionOptions options = openvino({});
+    options.add_config_entry("ep.openvinoexecutionprovider.num_streams", "many");
+    expect_error([&] { session_of(conv_model(), options); }, ErrorCode::InvalidArgument, {"num_streams"});
+    SessionOptions good = openvino({});
+    good.add_config_entry("ep.openvinoexecutionprovider.device_type", "CPU");
+    EXPECT_NO_THROW(session_of(conv_model(), good));
+}
+
 TEST(OpenVINOProvider, BadOptionsAreTheParsersErrors) {
     expect_error(
         [&] {

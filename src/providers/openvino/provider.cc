@@ -152,10 +152,16 @@ class OpenVINOProvider : public providers::ExecutionProvider {
 
 std::unique_ptr<providers::ExecutionProvider> make_provider(const std::map<std::string, std::string>& options,
                                                             const SessionOptions& session_options) {
+    // As ONNX Runtime: session config entries "ep.openvinoexecutionprovider.<key>" are provider options too (an
+    // option given both ways takes the provider-options value).
+    std::map<std::string, std::string> raw = options;
+    const std::string prefix = "ep.openvinoexecutionprovider.";
+    for (const auto& [key, value] : session_options.config_entries) {
+        if (key.rfind(prefix, 0) == 0) raw.emplace(key.substr(prefix.size()), value);
+    }
     std::vector<std::string> warnings;
-    OpenVINOOptions parsed = parse_options(options, openvino_devices(), &warnings);
+    OpenVINOOptions parsed = parse_options(raw, openvino_devices(), &warnings);
     for (const std::string& w : warnings) log_warning("OpenVINOExecutionProvider: " + w);
-    (void)session_options;
     return std::make_unique<OpenVINOProvider>(std::move(parsed));
 }
 
