@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every kiln test: the clang-format check, the docs/ops.md staleness check, the C++ unit tests and the
 # ONNX backend conformance suite (CTest), then the Python end-to-end tests against onnxruntime and
-# onnx.reference (pytest). Builds first if needed.
+# onnx.reference, and the tests of the Python package kiln on the build's module (build/python) (pytest).
+# Builds first if needed.
 # Requires scripts/setup.sh to have run once (packages, .venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,4 +14,5 @@ scripts/check_format.sh || status=1
 .venv/bin/python tools/gen/ops_doc.py --check || status=1
 (cd build && ctest --output-on-failure -j2) || status=1
 KILN_BIN="$PWD/build/tools/kiln/kiln" .venv/bin/python -m pytest -q tests/models || status=1
+PYTHONPATH="$PWD/build/python" .venv/bin/python -m pytest -q tests/python || status=1
 exit $status

@@ -19,6 +19,9 @@ enum class ErrorCode {
     Internal,         // a broken invariant inside kiln
 };
 
+// The codes are 0 .. kErrorCodeCount - 1.
+constexpr int kErrorCodeCount = 7;
+
 const char* error_code_name(ErrorCode code);
 
 class Error : public std::runtime_error {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -46,6 +47,21 @@ class SessionOptions {
     std::string profile_file_prefix = "kiln_profile";
     // When set, the optimised graph is written here as an ONNX model (ONNX Runtime's optimized_model_filepath).
     std::string optimized_model_filepath;
+    // Data for initializers that the model stores as external data, by initializer name, used instead of the
+    // files (ONNX Runtime's AddExternalInitializers). The tensors are shared, not copied: borrowed memory must
+    // outlive the session. Each must match the initializer's type and shape, and name one with external data.
+    std::map<std::string, Tensor> external_initializers;
+};
+
+// The model's descriptive fields (ONNX Runtime's ModelMetadata).
+struct ModelMetadata {
+    std::string producer_name;
+    std::string graph_name;
+    std::string domain;
+    std::string description;                                 // the model's doc_string
+    std::string graph_description;                           // the main graph's doc_string
+    int64_t version = 0;                                     // model_version
+    std::map<std::string, std::string> custom_metadata_map;  // metadata_props
 };
 
 // Which provider runs a node of the optimised graph, for `kiln ops` and verbose logs.
@@ -72,6 +88,7 @@ class Session {
     const std::vector<ValueInfo>& overridable_initializers() const;
     const std::vector<NodeAssignment>& node_assignments() const;
     const SessionOptions& options() const;
+    const ModelMetadata& metadata() const;
 
     // Runs the model. `output_names` empty: all outputs in graph order. Thread-safe.
     // Outputs that are sequences or optionals fail with InvalidArgument: use run_values for those models.

@@ -2,6 +2,9 @@
 
 namespace kiln {
 
+static_assert(static_cast<int>(ErrorCode::Internal) == kErrorCodeCount - 1,
+              "kErrorCodeCount: Internal is the last code");
+
 const char* error_code_name(ErrorCode code) {
     switch (code) {
         case ErrorCode::InvalidModel:

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "kiln/kiln.h"
+
 namespace kiln {
 namespace {
 
@@ -49,6 +51,14 @@ const char* level_name(LogLevel level) {
 
 LogLevel log_level() { return static_cast<LogLevel>(current_level().load()); }
 void set_log_level(LogLevel level) { current_level() = static_cast<int>(level); }
+
+void set_log_severity(int severity) {
+    KILN_CHECK(severity >= 0 && severity <= 4, InvalidArgument, "log severity ", severity,
+               " is out of range: 0 (verbose), 1 (info), 2 (warning), 3 (error) or 4 (fatal)");
+    set_log_level(static_cast<LogLevel>(severity));
+}
+
+int log_severity() { return current_level().load(); }
 
 void log(LogLevel level, const std::string& message) {
     if (static_cast<int>(level) < current_level().load()) return;

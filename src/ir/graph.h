@@ -66,6 +66,7 @@ class Graph {
     Graph& operator=(const Graph&) = delete;
 
     std::string name;
+    std::string doc_string;
 
     // Creates a value; InvalidModel when the name is already taken in this graph.
     Value* add_value(const std::string& name);

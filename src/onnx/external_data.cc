@@ -83,6 +83,15 @@ bool path_within(const fs::path& path, const fs::path& root) {
 
 Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype, const Shape& shape,
                                   const std::string& tensor_name) {
+    auto given = in_memory_.find(tensor_name);
+    if (given != in_memory_.end()) {
+        const Tensor& t = given->second;
+        KILN_CHECK(t.dtype() == dtype && t.shape() == shape, InvalidArgument, "external initializer '", tensor_name,
+                   "': the model declares ", dtype_tensor_string(dtype), " ", shape_to_string(shape), ", got ",
+                   dtype_tensor_string(t.dtype()), " ", shape_to_string(t.shape()));
+        in_memory_used_.insert(tensor_name);
+        return t;
+    }
     std::string location;
     int64_t offset = 0;
     int64_t length = -1;
@@ -154,6 +163,15 @@ Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype,
         return t;
     }
     return Tensor::wrap(dtype, shape, std::shared_ptr<const void>(file, file.get()), ptr);
+}
+
+void ExternalDataResolver::check_all_in_memory_used() const {
+    std::string unused;
+    for (const auto& [name, tensor] : in_memory_) {
+        if (!in_memory_used_.count(name)) unused += (unused.empty() ? "'" : ", '") + name + "'";
+    }
+    KILN_CHECK(unused.empty(), InvalidArgument, "external initializers ", unused,
+               " given in memory are not initializers with external data in the model");
 }
 
 }  // namespace kiln::onnx

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "kiln/tensor.h"
@@ -47,16 +48,24 @@ bool aligned_for(const void* data, DType dtype);
 class ExternalDataResolver {
   public:
     // `base_dir`: the model's folder; empty when the model came from memory without one (external data refused
-    // with InvalidArgument).
-    explicit ExternalDataResolver(std::string base_dir) : base_dir_(std::move(base_dir)) {}
+    // with InvalidArgument). `in_memory` (kept by reference; the caller keeps it alive): external tensors whose
+    // data comes from memory instead of a file.
+    explicit ExternalDataResolver(std::string base_dir, const std::map<std::string, Tensor>& in_memory = {})
+        : base_dir_(std::move(base_dir)), in_memory_(in_memory) {}
 
-    // The tensor's data from its external file, wrapped without copying when aligned. `tensor_name` names it in
-    // messages. InvalidModel on an absolute or escaping path, a file too short, a bad key; NotFound on a
-    // missing file.
+    // The tensor's data: the in-memory tensor of that name (shared, not copied; InvalidArgument when its type or
+    // shape differs from the model's), else its external file, wrapped without copying when aligned.
+    // `tensor_name` names it in messages. InvalidModel on an absolute or escaping path, a file too short, a bad
+    // key; NotFound on a missing file.
     Tensor load(const ::onnx::TensorProto& proto, DType dtype, const Shape& shape, const std::string& tensor_name);
+
+    // InvalidArgument naming the in-memory tensors that no external initializer of the model used.
+    void check_all_in_memory_used() const;
 
   private:
     std::string base_dir_;
+    const std::map<std::string, Tensor>& in_memory_;
+    std::set<std::string> in_memory_used_;
     std::map<std::string, std::shared_ptr<MappedFile>> files_;
 };
 

@@ -106,7 +106,7 @@ std::vector<KeptBytes> initializer_bytes_in(const std::shared_ptr<MappedFile>& f
 // Parses and imports `size` bytes at `data`. `file`, when given, is the mapping that holds them: initializers then
 // borrow their raw_data from it instead of keeping protobuf's copy.
 ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source,
-                     const std::shared_ptr<MappedFile>& file = nullptr) {
+                     const InMemoryInitializers& in_memory, const std::shared_ptr<MappedFile>& file = nullptr) {
     KILN_CHECK(size <= static_cast<size_t>(INT_MAX), InvalidModel, "model ", source, " is ", size,
                " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
     KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
@@ -120,7 +120,7 @@ ir::Model load_model(const void* data, size_t size, const std::string& base_dir,
         std::optional<std::vector<RawDataSpan>> spans = index_initializer_raw_data(file->data(), file->size());
         if (spans) in_file = initializer_bytes_in(file, proto.graph(), *spans);
     }
-    return import_model(proto, base_dir, source, in_file.empty() ? nullptr : &in_file);
+    return import_model(proto, base_dir, source, in_file.empty() ? nullptr : &in_file, in_memory);
 }
 
 std::string folder_of(const std::string& path) {
@@ -130,14 +130,15 @@ std::string folder_of(const std::string& path) {
 
 }  // namespace
 
-ir::Model load_model_file(const std::string& path) {
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory) {
     auto file = MappedFile::open(path, "model file");
-    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), file);
+    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), in_memory, file);
 }
 
-ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir) {
+ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir,
+                           const InMemoryInitializers& in_memory) {
     KILN_CHECK(data != nullptr || size == 0, InvalidArgument, "load_model_bytes: null data");
-    return load_model(data, size, base_dir, "<memory>");
+    return load_model(data, size, base_dir, "<memory>", in_memory);
 }
 
 Tensor load_tensor_file(const std::string& path) {

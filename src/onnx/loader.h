@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "ir/graph.h"
@@ -22,15 +23,20 @@ int64_t max_supported_opset();
 // at an offset that suits their element type borrow the mapped bytes (neither copied nor zero-filled), and the
 // mapping lives as long as one of them; other large raw_data keeps protobuf's parsed copy. As with mapped external
 // data, the file must not be rewritten in place (replacing it, as kiln's writer does, is fine) while the model
-// lives.
+// lives. The tensors named in `in_memory` supply their data instead of external data (each must name an
+// initializer with external data of the same type and shape: InvalidArgument otherwise).
 // Errors: NotFound (no file), InvalidModel (not a protobuf, truncated, empty graph, opset out of range, duplicate
 // or dangling names, cycle, bad external data), each naming the culprit.
-ir::Model load_model_file(const std::string& path);
+// Tensors that replace external initializers by name (SessionOptions::external_initializers).
+using InMemoryInitializers = std::map<std::string, Tensor>;
+
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory = {});
 
 // Same from memory. External data resolves relative to `base_dir`; with an empty base_dir a model that uses
-// external data is refused with InvalidArgument. Nothing refers to `data` afterwards: large raw_data keeps
-// protobuf's parsed copy, without another copy.
-ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir);
+// external data (not given in `in_memory`) is refused with InvalidArgument. Nothing refers to `data` afterwards:
+// large raw_data keeps protobuf's parsed copy, without another copy.
+ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir,
+                           const InMemoryInitializers& in_memory = {});
 
 // A serialized TensorProto (the backend test data's input_N.pb / output_N.pb); InvalidModel when the file is not one.
 Tensor load_tensor_file(const std::string& path);

@@ -73,6 +73,7 @@ std::vector<const ir::Node*> node_order(const ir::Graph& graph) {
 
 void GraphWriter::write_graph(const ir::Graph& graph, ::onnx::GraphProto* proto) {
     proto->set_name(graph.name);
+    if (!graph.doc_string.empty()) proto->set_doc_string(graph.doc_string);
     for (const ir::Value* v : graph.inputs()) write_value_info(v->name, v->type, proto->add_input());
 
     // Initializers: the constants that no node of this graph produces (graph inputs with one are overridable).

@@ -41,6 +41,7 @@ struct Session::Impl {
     ir::Model model;
     std::vector<ValueInfo> inputs, outputs, overridable;
     std::vector<NodeAssignment> assignments;
+    ModelMetadata metadata;
     std::vector<std::unique_ptr<providers::ExecutionProvider>> providers;
     std::vector<std::unique_ptr<providers::CompiledPartition>> compiled;  // outlive the plan (declared before it)
     rt::PartitionMap partitions;
@@ -201,6 +202,8 @@ void Session::Impl::create(const char* loading_event, Load&& load) {
     auto start = rt::Profiler::Clock::now();
     model = load();
     if (profiler) profiler->record(loading_event, rt::kSessionCategory, start);
+    metadata = {model.producer_name,     model.graph->name,   model.domain,  model.doc_string,
+                model.graph->doc_string, model.model_version, model.metadata};
     start = rt::Profiler::Clock::now();
     build();
     if (profiler) profiler->record("session_initialization", rt::kSessionCategory, start);
@@ -210,7 +213,8 @@ Session::Session(const std::string& model_path, const SessionOptions& options) :
     guarded("creating the session", [&] {
         impl_->options = options;
         impl_->model_path = model_path;
-        impl_->create("model_loading_uri", [&] { return onnx::load_model_file(model_path); });
+        impl_->create("model_loading_uri",
+                      [&] { return onnx::load_model_file(model_path, options.external_initializers); });
     });
 }
 
@@ -218,7 +222,9 @@ Session::Session(const void* model_data, size_t size, const SessionOptions& opti
     : impl_(std::make_unique<Impl>()) {
     guarded("creating the session", [&] {
         impl_->options = options;
-        impl_->create("model_loading_array", [&] { return onnx::load_model_bytes(model_data, size, base_dir); });
+        impl_->create("model_loading_array", [&] {
+            return onnx::load_model_bytes(model_data, size, base_dir, options.external_initializers);
+        });
     });
 }
 
@@ -231,6 +237,7 @@ const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; 
 const std::vector<ValueInfo>& Session::overridable_initializers() const { return impl_->overridable; }
 const std::vector<NodeAssignment>& Session::node_assignments() const { return impl_->assignments; }
 const SessionOptions& Session::options() const { return impl_->options; }
+const ModelMetadata& Session::metadata() const { return impl_->metadata; }
 
 namespace {
 
@@ -363,5 +370,7 @@ std::string Session::end_profiling() {
 }
 
 const char* version_string() { return KILN_VERSION; }
+
+std::vector<std::string> available_providers() { return rt::available_providers(); }
 
 }  // namespace kiln

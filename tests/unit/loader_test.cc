@@ -402,6 +402,58 @@ TEST(LoaderExternal, MissingAndShortFiles) {
     expect_error([&] { onnx::load_model_file(path); }, ErrorCode::InvalidModel, {"'w'", "length"});
 }
 
+TEST(LoaderExternal, InMemoryInitializersReplaceFilesWithoutCopy) {
+    // From bytes without a base directory: the file is never looked for.
+    Tensor w = Tensor::from_vector<float>(DType::Float, {4}, {9, 8, 7, 6});
+    onnx::InMemoryInitializers given{{"w", w}};
+    std::string bytes = external_model("absent.bin").bytes();
+    ir::Model m = onnx::load_model_bytes(bytes.data(), bytes.size(), "", given);
+    const ir::Value* v = m.graph->find_value("w");
+    EXPECT_EQ(values_of<float>(v), (std::vector<float>{9, 8, 7, 6}));
+    EXPECT_EQ(v->constant->raw_data(), w.raw_data()) << "the in-memory tensor was copied";
+    // From a file: the in-memory tensor wins over the file next to the model.
+    std::string dir = test_tmp_dir("external_in_memory");
+    write_file(dir + "/w.bin", float_bytes({1, 2, 3, 4}));
+    std::string path = external_model("w.bin").write(dir + "/m.onnx");
+    EXPECT_EQ(values_of<float>(onnx::load_model_file(path, given).graph->find_value("w")),
+              (std::vector<float>{9, 8, 7, 6}));
+    EXPECT_EQ(values_of<float>(onnx::load_model_file(path).graph->find_value("w")), (std::vector<float>{1, 2, 3, 4}));
+}
+
+TEST(LoaderExternal, InMemoryInitializerMismatchesAreRefused) {
+    std::string bytes = external_model("absent.bin").bytes();
+    auto load_with = [&](onnx::InMemoryInitializers given) {
+        onnx::load_model_bytes(bytes.data(), bytes.size(), "", given);
+    };
+    expect_error(
+        [&] {
+            load_with({{"w", Tensor::from_vector<float>(DType::Float, {2}, {1, 2})}});
+        },
+        ErrorCode::InvalidArgument, {"'w'", "[4]", "[2]"});
+    expect_error(
+        [&] {
+            load_with({{"w", Tensor::from_vector<int64_t>(DType::Int64, {4}, {1, 2, 3, 4})}});
+        },
+        ErrorCode::InvalidArgument, {"'w'", "tensor(float)", "tensor(int64)"});
+    // A name that is no external initializer: an unknown one, and one stored inside the model.
+    Tensor four = Tensor::from_vector<float>(DType::Float, {4}, {1, 2, 3, 4});
+    expect_error(
+        [&] {
+            load_with({{"w", four}, {"nope", four}});
+        },
+        ErrorCode::InvalidArgument, {"'nope'", "external data"});
+    ModelBuilder inline_w(17);
+    inline_w.input("x", {4}).output("y");
+    inline_w.initializer_floats("w", {4}, {1, 2, 3, 4});
+    inline_w.node("Add", {"x", "w"}, {"y"}, "add");
+    std::string inline_bytes = inline_w.bytes();
+    expect_error(
+        [&] {
+            onnx::load_model_bytes(inline_bytes.data(), inline_bytes.size(), "", {{"w", four}});
+        },
+        ErrorCode::InvalidArgument, {"'w'", "external data"});
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Tensor files
 

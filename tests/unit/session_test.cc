@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "kiln/kiln.h"
 #include "support/expect_error.h"
 #include "support/model_builder.h"
 
@@ -60,6 +61,59 @@ TEST(Session, OverridableInitializerCanBeFed) {
     Tensor b = Tensor::from_vector<float>(DType::Float, {3}, {-2, 0, 2});
     EXPECT_EQ(floats(s.run({{"x", x}, {"b", b}})[0]), (std::vector<float>{0, 1, 3}));
     EXPECT_EQ(floats(s.run({{"x", x}})[0]), (std::vector<float>{2, 0, 1.5}));
+}
+
+TEST(Session, ReportsModelMetadata) {
+    ModelBuilder b = add_relu_model();
+    b.proto().set_producer_name("builder");
+    b.proto().set_domain("ai.example");
+    b.proto().set_doc_string("model doc");
+    b.proto().set_model_version(7);
+    b.graph().set_name("main_graph");
+    b.graph().set_doc_string("graph doc");
+    auto* prop = b.proto().add_metadata_props();
+    prop->set_key("author");
+    prop->set_value("kiln");
+    Session s = session_of(b);
+    const ModelMetadata& m = s.metadata();
+    EXPECT_EQ(m.producer_name, "builder");
+    EXPECT_EQ(m.domain, "ai.example");
+    EXPECT_EQ(m.description, "model doc");
+    EXPECT_EQ(m.version, 7);
+    EXPECT_EQ(m.graph_name, "main_graph");
+    EXPECT_EQ(m.graph_description, "graph doc");
+    EXPECT_EQ(m.custom_metadata_map, (std::map<std::string, std::string>{{"author", "kiln"}}));
+}
+
+TEST(Session, ExternalInitializersFromMemory) {
+    // y = x + w, w external in a file that does not exist: the session takes it from the options.
+    ModelBuilder b(17);
+    b.input("x", {3}).output("y");
+    b.initializer_external("w", {3}, 1, "missing.bin");
+    b.node("Add", {"x", "w"}, {"y"}, "add");
+    SessionOptions options;
+    options.external_initializers["w"] = Tensor::from_vector<float>(DType::Float, {3}, {10, 20, 30});
+    Session s = session_of(b, options);
+    auto out = s.run({{"x", Tensor::from_vector<float>(DType::Float, {3}, {1, 2, 3})}});
+    EXPECT_EQ(floats(out[0]), (std::vector<float>{11, 22, 33}));
+    options.external_initializers["v"] = options.external_initializers["w"];
+    expect_error([&] { session_of(b, options); }, ErrorCode::InvalidArgument, {"'v'"});
+}
+
+TEST(Kiln, AvailableProvidersEndWithCpu) {
+    std::vector<std::string> providers = available_providers();
+    ASSERT_FALSE(providers.empty());
+    EXPECT_EQ(providers.back(), "CPUExecutionProvider");
+}
+
+TEST(Kiln, LogSeverityIsCheckedAndKept) {
+    int before = log_severity();
+    set_log_severity(3);
+    EXPECT_EQ(log_severity(), 3);
+    expect_error([] { set_log_severity(5); }, ErrorCode::InvalidArgument, {"5"});
+    expect_error([] { set_log_severity(-1); }, ErrorCode::InvalidArgument, {"-1"});
+    EXPECT_EQ(log_severity(), 3);
+    set_log_severity(before);
 }
 
 TEST(SessionErrors, WrongFeedName) {

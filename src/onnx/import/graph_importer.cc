@@ -40,6 +40,7 @@ class GraphImporter {
 
 void GraphImporter::import_graph(::onnx::GraphProto& proto, ir::Graph& graph, const std::vector<KeptBytes>* in_file) {
     graph.name = proto.name();
+    graph.doc_string = proto.doc_string();
     const std::string gname = proto.name();
 
     // Initializers first, so that inputs that have one become overridable initializers.
@@ -313,7 +314,7 @@ void verify_all(const ir::Graph& graph) {
 }  // namespace
 
 ir::Model import_model(::onnx::ModelProto& proto, const std::string& base_dir, const std::string& source,
-                       const std::vector<KeptBytes>* in_file) {
+                       const std::vector<KeptBytes>* in_file, const std::map<std::string, Tensor>& in_memory) {
     ir::Model model;
     model.ir_version = proto.ir_version();
     model.producer_name = proto.producer_name();
@@ -342,12 +343,13 @@ ir::Model import_model(::onnx::ModelProto& proto, const std::string& base_dir, c
     KILN_CHECK(gp.node_size() > 0 || gp.output_size() > 0, InvalidModel, "model ", source, ": graph '", gp.name(),
                "' is empty (no nodes and no outputs)");
 
-    ExternalDataResolver external(base_dir);
+    ExternalDataResolver external(base_dir, in_memory);
     try {
         NodeOpsets node_opsets;
         if (proto.functions_size() > 0) inline_functions(proto, model.opsets, gp, node_opsets);
         GraphImporter importer(model.opsets, external, model.ir_version, node_opsets);
         importer.import_graph(gp, *model.graph, in_file);
+        external.check_all_in_memory_used();
         verify_all(*model.graph);
         normalize_graph(*model.graph);
         verify_all(*model.graph);

@@ -2,10 +2,12 @@
 // opset checks, then opset normalisation and IR verification. Internal to src/onnx/.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "ir/graph.h"
+#include "kiln/tensor.h"
 #include "onnx/onnx-ml.pb.h"
 #include "onnx/tensor_proto.h"
 
@@ -15,8 +17,10 @@ namespace kiln::onnx {
 // `proto` is only good for destruction afterwards. `base_dir`: folder for external data (empty: refused).
 // `source` names the model in messages (its path or "<memory>"). `in_file` (may be null): for each initializer of
 // the main graph, in order, where its raw_data also lies in the mapped model file (data null where unknown);
-// ignored unless it has one entry per initializer.
+// ignored unless it has one entry per initializer. `in_memory`: external initializers supplied from memory by name
+// (every one must be used: InvalidArgument otherwise).
 ir::Model import_model(::onnx::ModelProto& proto, const std::string& base_dir, const std::string& source,
-                       const std::vector<KeptBytes>* in_file = nullptr);
+                       const std::vector<KeptBytes>* in_file = nullptr,
+                       const std::map<std::string, Tensor>& in_memory = {});
 
 }  // namespace kiln::onnx
