@@ -3,8 +3,8 @@
 #   1. Debian packages (apt-get; skipped with KILN_SKIP_APT=1),
 #   2. the .venv with the PyPI packages of requirements.txt,
 #   3. the CMake build in build/,
-#   4. `kiln run` on PP-OCR's text-direction classifier (shipped by the rapidocr-onnxruntime package) with a
-#      rendered text image.
+#   4. `kiln run` with the OpenVINO provider (on OpenVINO's CPU device) on PP-OCR's text-direction classifier
+#      (shipped by the rapidocr-onnxruntime package) with a rendered text image, upright and upside down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
@@ -35,10 +35,12 @@ step "Build (build/)"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build
 
-step "kiln run: PP-OCR text-direction classifier on a rendered text line"
+step "kiln run -e openvino: PP-OCR text-direction classifier on a rendered text line"
 MODELS=$(.venv/bin/python -c "import rapidocr_onnxruntime, os; print(os.path.join(os.path.dirname(rapidocr_onnxruntime.__file__), 'models'))")
 .venv/bin/python scripts/demo_input.py build/demo
-build/tools/kiln/kiln run "$MODELS/ch_ppocr_mobile_v2.0_cls_infer.onnx" --input x=build/demo/upright.npy
-build/tools/kiln/kiln run "$MODELS/ch_ppocr_mobile_v2.0_cls_infer.onnx" --input x=build/demo/upside_down.npy
+for image in upright upside_down; do
+    build/tools/kiln/kiln run "$MODELS/ch_ppocr_mobile_v2.0_cls_infer.onnx" --input x=build/demo/$image.npy \
+        -e openvino -i "device_type|CPU precision|FP32"
+done
 echo
-echo "kiln is set up: build/tools/kiln/kiln run MODEL.onnx  (output 0 above: [0,0] = text upright, [0,1] = rotated 180 degrees)"
+echo "kiln is set up: build/tools/kiln/kiln run MODEL.onnx [-e openvino]  (output 0 above: [0,0] = text upright, [0,1] = rotated 180 degrees)"
