@@ -50,6 +50,19 @@ namespace {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+// OpenVINO's message without its "Exception from <file>:<line>:" lines, on one line.
+std::string ov_message(const std::string& text) {
+    std::string message, line;
+    for (size_t start = 0; start <= text.size();) {
+        size_t end = std::min(text.find('\n', start), text.size());
+        line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.empty() || line.rfind("Exception from ", 0) == 0) continue;
+        message += (message.empty() ? "" : " ") + line;
+    }
+    return message.empty() ? first_line(text) : message;
+}
+
 // Runs `f`, turning OpenVINO's exceptions into DeviceError with `what` in front.
 template <typename F>
 auto device_call(const std::string& what, F&& f) -> decltype(f()) {
@@ -161,7 +174,7 @@ std::unique_ptr<CompiledSubgraph> CompiledSubgraph::import(const std::string& bl
         throw;
     } catch (const std::exception& e) {
         fail(ErrorCode::InvalidModel, where, ": OpenVINO could not import its compiled blob (", blob.size(),
-             " bytes) for ", imported->device_, ": ", first_line(e.what()));
+             " bytes) for ", imported->device_, ": ", ov_message(e.what()));
     }
     KILN_CHECK(compiled->model.inputs().size() <= imported->input_names_.size() &&
                    compiled->model.outputs().size() == imported->output_names_.size(),
