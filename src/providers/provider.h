@@ -57,7 +57,8 @@ class ExecutionProvider {
     // the standalone graph of the context node (its inputs and outputs, in order); `sdk_version` what the node
     // says made the blob. InvalidModel when the version differs from the running SDK or the blob is not one of
     // this provider's; NotImplemented when the provider has no import.
-    virtual std::unique_ptr<CompiledPartition> import_blob(const std::string& blob, const std::string& sdk_version,
+    // The partition may keep `blob` (taken by value) for as long as it lives.
+    virtual std::unique_ptr<CompiledPartition> import_blob(std::string blob, const std::string& sdk_version,
                                                            const ir::Graph& partition) {
         (void)blob, (void)sdk_version, (void)partition;
         fail(ErrorCode::NotImplemented, name(), " cannot import compiled partitions");

@@ -2,7 +2,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <map>
 
 #include "common/log.h"
@@ -50,20 +49,21 @@ std::string read_blob_file(const std::string& path, const std::string& where) {
     std::error_code ec;
     KILN_CHECK(fs::is_regular_file(path, ec), NotFound, where, ": blob file '", path, "' not found");
     std::ifstream in(path, std::ios::binary);
-    KILN_CHECK(in, InvalidModel, where, ": cannot read blob file '", path, "'");
-    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    KILN_CHECK(!in.bad(), InvalidModel, where, ": cannot read blob file '", path, "'");
+    std::string bytes(static_cast<size_t>(fs::file_size(path, ec)), '\0');
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    KILN_CHECK(in && !ec, InvalidModel, where, ": cannot read blob file '", path, "'");
     return bytes;
 }
 
 // The node's blob: its ep_cache_context (embed_mode=1) or the file it names (embed_mode=0).
-std::string context_blob(const ir::Node& node, const std::string& model_path, const EpContextOptions& options) {
+std::string context_blob(ir::Node& node, const std::string& model_path, const EpContextOptions& options) {
     const std::string where = node.describe();
-    const ir::Attribute& cache = node.attr("ep_cache_context");
+    node.attr("ep_cache_context");  // InvalidModel naming the node when absent
+    ir::Attribute& cache = node.attributes.at("ep_cache_context");
     KILN_CHECK(cache.kind == ir::Attribute::Kind::String, InvalidModel, where,
                ": attribute 'ep_cache_context' must be a string, got ", attribute_kind_name(cache.kind));
     int64_t embed_mode = node.attr_int("embed_mode", 1);
-    if (embed_mode == 1) return cache.s;
+    if (embed_mode == 1) return std::move(cache.s);  // the payload is not read again: no second copy
     KILN_CHECK(embed_mode == 0, InvalidModel, where, ": attribute 'embed_mode' must be 0 or 1, got ", embed_mode);
     std::string folder = context_folder(model_path, options);
     KILN_CHECK(!folder.empty(), InvalidArgument, where, " keeps its blob in file '", cache.s,
@@ -110,7 +110,7 @@ EpContextOptions parse_ep_context_options(const SessionOptions& options) {
 bool is_ep_context_node(const ir::Node& node) { return node.domain == kDomain && node.op_type == kOpType; }
 
 std::vector<ImportedContext> import_ep_contexts(
-    const ir::Graph& graph, const std::vector<std::unique_ptr<providers::ExecutionProvider>>& providers,
+    ir::Graph& graph, const std::vector<std::unique_ptr<providers::ExecutionProvider>>& providers,
     const std::string& model_path, const EpContextOptions& options) {
     std::vector<ImportedContext> imported;
     for (const auto& node : graph.nodes()) {
@@ -125,10 +125,10 @@ std::vector<ImportedContext> import_ep_contexts(
                    ", it has ", provider_names(providers));
         KILN_CHECK(node->attr_int("main_context", 1) == 1, NotImplemented, node->describe(),
                    ": main_context=0 (a graph inside another node's shared context) is not supported");
+        const std::string sdk_version = node->attr_string("ep_sdk_version", "");
         std::string blob = context_blob(*node, model_path, options);
         std::unique_ptr<ir::Graph> signature = context_signature(*node);
-        imported.push_back(
-            {node.get(), provider, provider->import_blob(blob, node->attr_string("ep_sdk_version", ""), *signature)});
+        imported.push_back({node.get(), provider, provider->import_blob(std::move(blob), sdk_version, *signature)});
     }
     return imported;
 }

@@ -45,8 +45,9 @@ struct ImportedContext {
 // must stay inside it. Errors name the node: Unsupported when no provider of the session made it, NotFound for a
 // missing blob file, InvalidModel for a bad attribute, a path leaving the folder, a version or blob the provider
 // refuses; NotImplemented for main_context=0 (contexts shared between nodes).
+// The blobs of embed_mode=1 nodes move out of their ep_cache_context attribute into the partitions.
 std::vector<ImportedContext> import_ep_contexts(
-    const ir::Graph& graph, const std::vector<std::unique_ptr<providers::ExecutionProvider>>& providers,
+    ir::Graph& graph, const std::vector<std::unique_ptr<providers::ExecutionProvider>>& providers,
     const std::string& model_path, const EpContextOptions& options);
 
 // Writes the context model of `model` (the optimised graph, partitioned) with the blobs of `partitions`.
