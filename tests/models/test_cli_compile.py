@@ -1,6 +1,6 @@
 """`kiln compile`: the EPContext model it writes (blobs in files, or embedded with --embed) gives, under `kiln run`,
 exactly the outputs of the original model on the OpenVINO provider; the files it lists are the ones on disk; an
-existing output is refused. Oracle: `kiln run -e openvino` on the original model, on the same saved inputs."""
+existing output is refused. The written model passes onnx.checker. Oracle: `kiln run -e openvino` on the original model, on the same saved inputs."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def test_compiled_model_runs_like_the_original(kiln_bin, built_model, tmp_path, 
     proto = onnx.load(ctx)
     nodes = [n for n in proto.graph.node if n.op_type == "EPContext"]
     assert nodes and all(n.domain == "com.microsoft" for n in nodes)
+    onnx.checker.check_model(proto, full_check=True)  # com.microsoft ops are not checked, the rest of the model is
     if embed:
         assert blobs == []
     else:
