@@ -120,9 +120,9 @@ std::vector<ImportedContext> import_ep_contexts(
         for (const auto& p : providers) {
             if (p->name() == source) provider = p.get();
         }
-        KILN_CHECK(provider, Unsupported, node->describe(), " holds a model precompiled by '", source,
-                   "': the session needs that execution provider ", source.empty() ? "" : "(append " + source + ")",
-                   ", it has ", provider_names(providers));
+        KILN_CHECK(provider, Unsupported, node->describe(), " holds a model precompiled by ",
+                   source.empty() ? "an unnamed provider (no 'source' attribute)" : "'" + source + "'",
+                   ", which needs that execution provider in the session; the session has ", provider_names(providers));
         KILN_CHECK(node->attr_int("main_context", 1) == 1, NotImplemented, node->describe(),
                    ": main_context=0 (a graph inside another node's shared context) is not supported");
         const std::string sdk_version = node->attr_string("ep_sdk_version", "");
