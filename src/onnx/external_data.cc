@@ -81,6 +81,23 @@ bool path_within(const fs::path& path, const fs::path& root) {
 
 }  // namespace
 
+std::string resolve_inside_folder(const std::string& base_dir, const std::string& location, const std::string& what) {
+    fs::path rel(location);
+    KILN_CHECK(!rel.is_absolute() && !rel.has_root_name() && !rel.has_root_directory(), InvalidModel, what, " path '",
+               location, "' is absolute; it must be relative to the model's folder");
+    fs::path base = fs::path(base_dir).lexically_normal();
+    fs::path joined = (base / rel).lexically_normal();
+    KILN_CHECK(path_within(joined, base), InvalidModel, what, " path '", location, "' leaves the model's folder");
+    std::error_code ec;
+    fs::path canon_base = fs::weakly_canonical(base, ec);
+    if (ec) canon_base = fs::absolute(base);
+    fs::path canon = fs::weakly_canonical(joined, ec);
+    if (ec) canon = fs::absolute(joined);
+    KILN_CHECK(path_within(canon, canon_base), InvalidModel, what, " path '", location, "' resolves to '",
+               canon.string(), "', outside the model's folder");
+    return joined.string();
+}
+
 Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype, const Shape& shape,
                                   const std::string& tensor_name) {
     auto given = in_memory_.find(tensor_name);
@@ -111,21 +128,10 @@ Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype,
     KILN_CHECK(!base_dir_.empty(), InvalidArgument, "tensor '", tensor_name, "' uses external data ('", location,
                "') but the model was loaded from memory without a base directory");
 
-    fs::path rel(location);
-    KILN_CHECK(!rel.is_absolute() && !rel.has_root_name() && !rel.has_root_directory(), InvalidModel, "tensor '",
-               tensor_name, "': external data path '", location,
-               "' is absolute; it must be relative to the model's folder");
-    fs::path base = fs::path(base_dir_).lexically_normal();
-    fs::path joined = (base / rel).lexically_normal();
-    KILN_CHECK(path_within(joined, base), InvalidModel, "tensor '", tensor_name, "': external data path '", location,
-               "' leaves the model's folder");
+    fs::path joined = resolve_inside_folder(base_dir_, location, str("tensor '", tensor_name, "': external data"));
     std::error_code ec;
-    fs::path canon_base = fs::weakly_canonical(base, ec);
-    if (ec) canon_base = fs::absolute(base);
     fs::path canon = fs::weakly_canonical(joined, ec);
     if (ec) canon = fs::absolute(joined);
-    KILN_CHECK(path_within(canon, canon_base), InvalidModel, "tensor '", tensor_name, "': external data path '",
-               location, "' resolves to '", canon.string(), "', outside the model's folder");
 
     std::string key = canon.string();
     auto it = files_.find(key);

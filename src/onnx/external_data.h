@@ -9,6 +9,7 @@
 #include <string>
 
 #include "kiln/tensor.h"
+#include "onnx/model_paths.h"
 #include "onnx/onnx-ml.pb.h"
 
 namespace kiln::onnx {

@@ -266,6 +266,12 @@ std::string save_model_bytes(const ir::Model& model, const SaveOptions& options)
     return serialize(proto, options.max_proto_bytes, "the model");
 }
 
+void save_file(const std::string& path, const std::string& bytes, const std::string& what) {
+    OutputFile file(path, what);
+    file.write(bytes.data(), bytes.size());
+    file.commit();
+}
+
 void save_model_file(const ir::Model& model, const std::string& path, const SaveOptions& options) {
     KILN_CHECK(!std::filesystem::path(path).filename().empty(), InvalidArgument, "save_model_file: '", path,
                "' does not name a file");

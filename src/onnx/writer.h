@@ -59,6 +59,10 @@ std::string save_model_bytes(const ir::Model& model, const SaveOptions& options 
 // path when a file cannot be written or the model does not fit even with external data.
 void save_model_file(const ir::Model& model, const std::string& path, const SaveOptions& options = {});
 
+// Writes `bytes` to `path` under a temporary name and renames it into place (no partial file on failure).
+// InvalidArgument naming `what` and the path when it cannot be written.
+void save_file(const std::string& path, const std::string& bytes, const std::string& what);
+
 // A standalone model holding `graph` (which must not read values of an enclosing graph): opset imports as given
 // (domain "" = ai.onnx; a domain that nodes use and `opsets` lacks is added as above), ir_version the newest the
 // pinned onnx package knows, no metadata. InvalidArgument when it exceeds 2 GiB.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "kiln/error.h"
 #include "kiln/tensor.h"
 
 namespace kiln::providers {
@@ -27,6 +28,13 @@ class CompiledPartition {
     virtual std::string describe() const = 0;
     // The name of the provider that compiled it ("OpenVINOExecutionProvider").
     virtual const char* provider_name() const = 0;
+    // EPContext export: the compiled form as bytes that the same provider turns back into a partition with
+    // ExecutionProvider::import_blob, and the version of the SDK that made them (written as ep_sdk_version).
+    // NotImplemented, or Unsupported naming the reason, when the partition cannot be exported.
+    virtual std::string export_blob() const {
+        fail(ErrorCode::NotImplemented, provider_name(), " cannot export its compiled partitions");
+    }
+    virtual std::string sdk_version() const { return ""; }
 };
 
 // What a provider takes of a graph: connected node groups, each to become one partition, and for every node it
@@ -45,6 +53,16 @@ class ExecutionProvider {
     // Compiles `partition`: a standalone graph holding one group's nodes, whose inputs are the values the group
     // reads from outside (constants stay initializers) and whose outputs are the values read outside it.
     virtual std::unique_ptr<CompiledPartition> compile(const ir::Graph& partition) = 0;
+    // EPContext import: rebuilds a partition from a blob that export_blob() gave, without compiling. `partition` is
+    // the standalone graph of the context node (its inputs and outputs, in order); `sdk_version` what the node
+    // says made the blob. InvalidModel when the version differs from the running SDK or the blob is not one of
+    // this provider's; NotImplemented when the provider has no import.
+    // The partition may keep `blob` (taken by value) for as long as it lives.
+    virtual std::unique_ptr<CompiledPartition> import_blob(std::string blob, const std::string& sdk_version,
+                                                           const ir::Graph& partition) {
+        (void)blob, (void)sdk_version, (void)partition;
+        fail(ErrorCode::NotImplemented, name(), " cannot import compiled partitions");
+    }
 };
 
 }  // namespace kiln::providers

@@ -11,6 +11,7 @@
 #include "onnx/loader.h"
 #include "ops/op_def.h"
 #include "optimizer/pass.h"
+#include "runtime/ep_context.h"
 #include "runtime/execution_plan.h"
 #include "runtime/optimized_model.h"
 #include "runtime/partition.h"
@@ -118,7 +119,14 @@ void Session::Impl::build() {
     }
     opt::optimize(graph, options.optimization_level, threads, opt::OptimizationStage::BeforePartitioning);
     rt::infer_graph_shapes(graph);
+    rt::EpContextOptions ep_context = rt::parse_ep_context_options(options);
+    for (rt::ImportedContext& imported : rt::import_ep_contexts(graph, providers, model_path, ep_context)) {
+        assignments.push_back({imported.node->name, imported.node->op_type, imported.provider->name(), ""});
+        partitions[imported.node] = imported.partition.get();
+        compiled.push_back(std::move(imported.partition));
+    }
     auto reasons = assign_to_providers(graph);
+    if (ep_context.enable) rt::export_ep_context(model, partitions, model_path, ep_context);
     opt::optimize(graph, options.optimization_level, threads, opt::OptimizationStage::CpuFusions);
     rt::infer_graph_shapes(graph);
     assign_rest_to_cpu(graph, reasons);

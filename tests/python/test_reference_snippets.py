@@ -68,13 +68,17 @@ def test_export_compiled_blob_snippet_runs(resnet_path, tmp_path, cpu_reference,
     run_and_compare(sess, cpu_reference)
 
 
-@pytest.mark.xfail(strict=True, reason="EPContext export (ep.context_enable) is issue #8, not in kiln yet")
-def test_export_compiled_blob_snippet_writes_the_context_model(resnet_path, tmp_path, monkeypatch):
-    """Features > Export OpenVINO Compiled Blob: the session writes ./ov_compiled_epctx.onnx with EPContext nodes."""
+def test_export_compiled_blob_snippet_writes_the_context_model(resnet_path, tmp_path, cpu_reference, monkeypatch):
+    """Features > Export OpenVINO Compiled Blob: the session writes ./ov_compiled_epctx.onnx with EPContext nodes
+    (blobs embedded, as ep.context_embed_mode=1 asks), and a session on it runs like the original."""
     monkeypatch.chdir(tmp_path)
     onnxruntime.InferenceSession(resnet_path, epcontext_options())
     exported = onnx.load("ov_compiled_epctx.onnx")
-    assert any(node.op_type == "EPContext" for node in exported.graph.node)
+    contexts = [node for node in exported.graph.node if node.op_type == "EPContext"]
+    assert contexts and all(node.domain == "com.microsoft" for node in contexts)
+    assert [f for f in os.listdir(".") if f != "ov_compiled_epctx.onnx"] == []
+    sess = onnxruntime.InferenceSession("ov_compiled_epctx.onnx", providers=[OPENVINO])
+    run_and_compare(sess, cpu_reference)
 
 
 # Summary of options: every key of the table with a value this machine (OpenVINO's CPU device) accepts.

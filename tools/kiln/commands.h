@@ -18,6 +18,7 @@ int run_command(const Args& args);
 int ops_command(const Args& args);
 int perf_command(const Args& args);
 int devices_command(const Args& args);
+int compile_command(const Args& args);
 
 // "--name=value" or "--name value": the value, advancing i; UsageError when missing.
 std::string flag_value(const Args& args, size_t& i);

@@ -1,4 +1,4 @@
-// kiln: command-line front end. `kiln run`, `kiln ops`, `kiln perf`, `kiln devices`.
+// kiln: command-line front end. `kiln run`, `kiln ops`, `kiln perf`, `kiln devices`, `kiln compile`.
 #include <cstdio>
 #include <cstring>
 
@@ -21,6 +21,9 @@ constexpr const char* kUsage =
     "      list every operator kiln runs, with its domain, family and providers\n"
     "  perf MODEL [-e cpu|openvino] [-m duration|times] [-r N] [-t S] [-c N] [-I] [-p FILE] [--json FILE] ...\n"
     "      measure latency and throughput like onnxruntime_perf_test (kiln perf -h lists every flag)\n"
+    "  compile MODEL -o OUT [-i \"key|value ...\"] [-C \"key|value ...\"] [--embed] [--threads N] [--opt-level L]\n"
+    "      compile the model with the OpenVINO provider and write it as an EPContext model (OUT, and with its\n"
+    "      compiled blobs in files next to it unless --embed), whose sessions import them instead of compiling\n"
     "  devices\n"
     "      list the devices OpenVINO sees here, with their names and key properties\n"
     "  version\n";
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
         if (command == "ops") return ops_command(args);
         if (command == "perf") return perf_command(args);
         if (command == "devices") return devices_command(args);
+        if (command == "compile") return compile_command(args);
         if (command == "version" || command == "--version") {
             std::printf("kiln %s\n", kiln::version_string());
             return 0;

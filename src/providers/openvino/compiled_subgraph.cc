@@ -5,8 +5,10 @@
 #include <map>
 #include <openvino/core/layout.hpp>
 #include <openvino/core/model.hpp>
+#include <openvino/core/version.hpp>
 #include <openvino/runtime/infer_request.hpp>
 #include <openvino/runtime/properties.hpp>
+#include <sstream>
 
 #include "onnx/loader.h"
 #include "onnx/writer.h"
@@ -47,6 +49,19 @@ struct CompiledSubgraph::Compiled {
 namespace {
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// OpenVINO's message without its "Exception from <file>:<line>:" lines, on one line.
+std::string ov_message(const std::string& text) {
+    std::string message, line;
+    for (size_t start = 0; start <= text.size();) {
+        size_t end = std::min(text.find('\n', start), text.size());
+        line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.empty() || line.rfind("Exception from ", 0) == 0) continue;
+        message += (message.empty() ? "" : " ") + line;
+    }
+    return message.empty() ? first_line(text) : message;
+}
 
 // Runs `f`, turning OpenVINO's exceptions into DeviceError with `what` in front.
 template <typename F>
@@ -126,8 +141,7 @@ static void apply_shape_options(::ov::Model& model, const OpenVINOOptions& optio
 CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string device, ::ov::AnyMap properties,
                                    const OpenVINOOptions& options)
     : device_(std::move(device)), properties_(std::move(properties)) {
-    for (const ir::Value* v : partition.inputs()) input_names_.push_back(v->name);
-    for (const ir::Value* v : partition.outputs()) output_names_.push_back(v->name);
+    set_names(partition);
     // Weights stay where they are: the proto refers to them by address, and OpenVINO's ONNX frontend copies them
     // into the model's constants while reading it (tests/unit/openvino_provider_test.cc checks that it copies), so
     // kiln's copy may go as soon as read_model returns.
@@ -145,28 +159,90 @@ CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string devic
     }
 }
 
+std::unique_ptr<CompiledSubgraph> CompiledSubgraph::import(std::string blob, const ir::Graph& partition,
+                                                           std::string device, ::ov::AnyMap properties,
+                                                           const std::string& where) {
+    std::unique_ptr<CompiledSubgraph> imported(new CompiledSubgraph());
+    imported->device_ = std::move(device);
+    imported->properties_ = std::move(properties);
+    imported->set_names(partition);
+    imported->blob_ = std::move(blob);
+    const std::string& bytes = imported->blob_;
+    auto compiled = std::make_shared<Compiled>();
+    try {
+        ::ov::Tensor view(::ov::element::u8, ::ov::Shape{bytes.size()}, const_cast<char*>(bytes.data()));
+        compiled->model = core().import_model(view, imported->device_, imported->properties_);
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        fail(ErrorCode::InvalidModel, where, ": OpenVINO could not import its compiled blob (", bytes.size(),
+             " bytes) for ", imported->device_, ": ", ov_message(e.what()));
+    }
+    KILN_CHECK(compiled->model.inputs().size() <= imported->input_names_.size() &&
+                   compiled->model.outputs().size() == imported->output_names_.size(),
+               InvalidModel, where, ": the blob's compiled model has ", compiled->model.inputs().size(), " inputs and ",
+               compiled->model.outputs().size(), " outputs, the node ", imported->input_names_.size(), " and ",
+               imported->output_names_.size());
+    imported->map_ports(*compiled, nullptr);
+    imported->compiled_ = std::move(compiled);
+    return imported;
+}
+
 CompiledSubgraph::~CompiledSubgraph() = default;
+
+void CompiledSubgraph::set_names(const ir::Graph& partition) {
+    for (const ir::Value* v : partition.inputs()) input_names_.push_back(v->name);
+    for (const ir::Value* v : partition.outputs()) output_names_.push_back(v->name);
+}
+
+std::string CompiledSubgraph::openvino_sdk_version() {
+    return str(OPENVINO_VERSION_MAJOR, ".", OPENVINO_VERSION_MINOR);
+}
+
+std::string CompiledSubgraph::sdk_version() const { return openvino_sdk_version(); }
+
+std::string CompiledSubgraph::export_blob() const {
+    KILN_CHECK(compiled_, Unsupported,
+               "Exporting dynamically compiled models at runtime is not supported. Cannot export blobs of dynamic "
+               "models that request static shape inference (disable_dynamic_shapes=true compiles this partition per "
+               "input shapes). To export it, set disable_dynamic_shapes to false or use the reshape_input provider "
+               "option");
+    return device_call("OpenVINO could not export the compiled subgraph", [&] {
+        std::ostringstream stream;
+        compiled_->model.export_model(stream);
+        return std::move(stream).str();
+    });
+}
 
 std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::compile(const std::shared_ptr<::ov::Model>& model) const {
     auto compiled = std::make_shared<Compiled>();
     compiled->model = device_call(str("OpenVINO could not compile the subgraph for ", device_),
                                   [&] { return core().compile_model(model, device_, properties_); });
-    const auto& inputs = compiled->model.inputs();
-    const auto& outputs = compiled->model.outputs();
+    map_ports(*compiled, model.get());
+    return compiled;
+}
+
+void CompiledSubgraph::map_ports(Compiled& compiled, const ::ov::Model* model) const {
+    const auto& inputs = compiled.model.inputs();
+    const auto& outputs = compiled.model.outputs();
     for (size_t i = 0; i < input_names_.size(); ++i) {
-        compiled->input_port.push_back(port_named(inputs, input_names_[i], i, input_names_.size()));
+        compiled.input_port.push_back(port_named(inputs, input_names_[i], i, input_names_.size()));
     }
     for (size_t i = 0; i < output_names_.size(); ++i) {
         size_t port = port_named(outputs, output_names_[i], i, output_names_.size());
         KILN_CHECK(port != kNoPort, Internal, "the compiled OpenVINO model has no output named '", output_names_[i],
                    "'");
-        compiled->output_port.push_back(port);
-        const ::ov::Node* source = model->output(port).get_node()->get_input_node_ptr(0);
-        std::string source_type = source->get_type_name();
-        bool computed = source_type != "Parameter" && source_type != "Constant";
-        compiled->static_output.push_back(computed && outputs[port].get_partial_shape().is_static());
+        compiled.output_port.push_back(port);
+        // Without the source model (an imported blob) every static output is offered kiln's buffer; run() copies
+        // the ones that OpenVINO did not write into it.
+        bool computed = true;
+        if (model) {
+            const ::ov::Node* source = model->output(port).get_node()->get_input_node_ptr(0);
+            std::string source_type = source->get_type_name();
+            computed = source_type != "Parameter" && source_type != "Constant";
+        }
+        compiled.static_output.push_back(computed && outputs[port].get_partial_shape().is_static());
     }
-    return compiled;
 }
 
 std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::for_shapes(

@@ -30,16 +30,32 @@ class CompiledSubgraph : public providers::CompiledPartition {
     // and outputs that it names.
     CompiledSubgraph(const ir::Graph& partition, std::string device, ::ov::AnyMap properties,
                      const OpenVINOOptions& options);
+    // EPContext import: the partition from a blob of export_blob(), with core().import_model (no compile).
+    // `partition` gives the input and output names. OpenVINO reads the blob in place and keeps referring to it
+    // (weights), so the partition keeps it. InvalidModel naming `where` when OpenVINO refuses the blob.
+    static std::unique_ptr<CompiledSubgraph> import(std::string blob, const ir::Graph& partition, std::string device,
+                                                    ::ov::AnyMap properties, const std::string& where);
     ~CompiledSubgraph() override;
 
     std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const override;
     std::string describe() const override;
     const char* provider_name() const override { return "OpenVINOExecutionProvider"; }
+    // export_model's bytes; Unsupported for a partition compiled per input shapes.
+    std::string export_blob() const override;
+    std::string sdk_version() const override;
+
+    // The running OpenVINO's "MAJOR.MINOR" (EPContext's ep_sdk_version).
+    static std::string openvino_sdk_version();
 
   private:
     struct Compiled;
 
+    CompiledSubgraph() = default;
+    void set_names(const ir::Graph& partition);
     std::shared_ptr<Compiled> compile(const std::shared_ptr<::ov::Model>& model) const;
+    // Matches kiln's inputs and outputs to the compiled model's ports. `model` (null for an imported model) tells
+    // which outputs are computed by an op.
+    void map_ports(Compiled& compiled, const ::ov::Model* model) const;
     std::shared_ptr<Compiled> for_shapes(const std::vector<const Tensor*>& inputs) const;
 
     std::string name_;
@@ -47,6 +63,7 @@ class CompiledSubgraph : public providers::CompiledPartition {
     ::ov::AnyMap properties_;
     std::vector<std::string> input_names_, output_names_;
     std::shared_ptr<Compiled> compiled_;  // null when compiled per input shapes
+    std::string blob_;                    // an imported partition's blob, which its compiled model refers to
     // Per-shape compilation (disable_dynamic_shapes with dynamic inputs): the model to reshape, and an LRU list.
     std::shared_ptr<::ov::Model> model_;
     mutable std::mutex shapes_mutex_;

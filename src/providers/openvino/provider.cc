@@ -92,6 +92,23 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         return compiled;
     }
 
+    // EPContext import: import_model on the node's blob; the blob must come from the running OpenVINO MAJOR.MINOR.
+    std::unique_ptr<providers::CompiledPartition> import_blob(std::string blob, const std::string& sdk_version,
+                                                              const ir::Graph& partition) override {
+        const std::string where = partition.nodes().empty() ? partition.name : partition.nodes().front()->describe();
+        const std::string running = CompiledSubgraph::openvino_sdk_version();
+        KILN_CHECK(sdk_version == running, InvalidModel, where, ": its blob was exported by OpenVINO ",
+                   sdk_version.empty() ? "(ep_sdk_version not given)" : sdk_version, ", but OpenVINO ", running,
+                   " is in use; compile the model again with this version");
+        auto start = std::chrono::steady_clock::now();
+        size_t bytes = blob.size();
+        auto imported = CompiledSubgraph::import(std::move(blob), partition, device_, properties_, where);
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+        log_info(str(name_, ": imported ", where, " from its EPContext blob (", bytes, " bytes, no compile) in ",
+                     static_cast<int64_t>(ms), " ms: ", imported->describe()));
+        return imported;
+    }
+
   private:
     // reshape_input must name graph inputs, with their rank; layout must name graph inputs or outputs.
     void check_named_tensors(const ir::Graph& graph) const {
