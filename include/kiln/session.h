@@ -72,6 +72,15 @@ struct NodeAssignment {
     std::string reason;  // why a preferred provider did not take it; empty when taken by the first provider
 };
 
+// A subgraph a device provider compiled: its name (the node that stands for it), the provider, how many nodes of
+// the optimised graph it holds, and what the provider says of it (device, precision it really uses, shapes).
+struct CompiledPartitionInfo {
+    std::string name;
+    std::string provider;
+    size_t node_count = 0;
+    std::string description;
+};
+
 class Session {
   public:
     explicit Session(const std::string& model_path, const SessionOptions& options = {});
@@ -87,6 +96,7 @@ class Session {
     // Initializers that are also graph inputs: a run may feed them to replace their value.
     const std::vector<ValueInfo>& overridable_initializers() const;
     const std::vector<NodeAssignment>& node_assignments() const;
+    std::vector<CompiledPartitionInfo> compiled_partitions() const;
     const SessionOptions& options() const;
     const ModelMetadata& metadata() const;
 

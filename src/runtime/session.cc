@@ -46,6 +46,12 @@ struct Session::Impl {
     std::vector<std::unique_ptr<providers::ExecutionProvider>> providers;
     std::vector<std::unique_ptr<providers::CompiledPartition>> compiled;  // outlive the plan (declared before it)
     rt::PartitionMap partitions;
+    struct PartitionRecord {
+        std::string name, provider;
+        size_t node_count;
+        const providers::CompiledPartition* partition;
+    };
+    std::vector<PartitionRecord> partition_records;  // in the order they were made
     std::unique_ptr<rt::ExecutionPlan> plan;
     std::unordered_map<std::string, int> feed_slot;        // graph input name -> slot
     std::unordered_map<std::string, int> fetch_slot;       // graph output name -> slot
@@ -123,6 +129,7 @@ void Session::Impl::build() {
     for (rt::ImportedContext& imported : rt::import_ep_contexts(graph, providers, model_path, ep_context)) {
         assignments.push_back({imported.node->name, imported.node->op_type, imported.provider->name(), ""});
         partitions[imported.node] = imported.partition.get();
+        partition_records.push_back({imported.node->name, imported.provider->name(), 1, imported.partition.get()});
         compiled.push_back(std::move(imported.partition));
     }
     auto reasons = assign_to_providers(graph);
@@ -180,6 +187,7 @@ std::unordered_map<std::string, std::string> Session::Impl::assign_to_providers(
             for (const ir::Node* node : group) assignments.push_back({node->name, node->op_type, provider->name(), ""});
             ir::Node* fused = rt::fuse_partition(graph, group, cut, name);
             partitions[fused] = partition.get();
+            partition_records.push_back({name, provider->name(), group.size(), partition.get()});
             compiled.push_back(std::move(partition));
         }
     }
@@ -244,6 +252,14 @@ const std::vector<ValueInfo>& Session::inputs() const { return impl_->inputs; }
 const std::vector<ValueInfo>& Session::outputs() const { return impl_->outputs; }
 const std::vector<ValueInfo>& Session::overridable_initializers() const { return impl_->overridable; }
 const std::vector<NodeAssignment>& Session::node_assignments() const { return impl_->assignments; }
+
+std::vector<CompiledPartitionInfo> Session::compiled_partitions() const {
+    std::vector<CompiledPartitionInfo> infos;
+    for (const auto& r : impl_->partition_records) {
+        infos.push_back({r.name, r.provider, r.node_count, r.partition->describe()});
+    }
+    return infos;
+}
 const SessionOptions& Session::options() const { return impl_->options; }
 const ModelMetadata& Session::metadata() const { return impl_->metadata; }
 

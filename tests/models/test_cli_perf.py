@@ -90,7 +90,7 @@ def node_names(kiln_bin, model: str) -> list[str]:
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].split()[:3] == ["node", "op", "provider"], run.stdout
-    return [line.split()[0] for line in lines[1:] if line.strip()]
+    return [line.split()[0] for line in lines[1:] if line.strip() and not line.startswith("#")]
 
 
 def test_perf_prints_perf_test_lines_and_json(kiln_bin, built_model, tmp_path):

@@ -94,6 +94,12 @@ TEST(OpenVINOProvider, WholeGraphRunsOnOpenVINOAndMatchesTheCpuProvider) {
     Session device = session_of(conv_model(), openvino());
     Session cpu = session_of(conv_model(), SessionOptions());
     for (const auto& [name, a] : assignments(device)) EXPECT_EQ(a.provider, kOpenVINO) << name;
+    auto compiled = device.compiled_partitions();
+    ASSERT_EQ(compiled.size(), 1u);
+    EXPECT_EQ(compiled[0].node_count, 3u);
+    // precision FP32 pins f32 (this CPU's own default may be bf16)
+    EXPECT_NE(compiled[0].description.find("inference precision f32"), std::string::npos) << compiled[0].description;
+    EXPECT_NE(compiled[0].description.find("static shapes"), std::string::npos) << compiled[0].description;
     Tensor x = random_floats({1, 4, 8, 8}, 7);
     expect_near(device.run({{"x", x}})[0], cpu.run({{"x", x}})[0]);
 }

@@ -55,6 +55,10 @@ int ops_command(const Args& args) {
         std::printf("%-48s %-24s %s%s%s\n", a.node_name.c_str(), a.op_type.c_str(), a.provider.c_str(),
                     a.reason.empty() ? "" : "  # ", a.reason.c_str());
     }
+    for (const CompiledPartitionInfo& p : session.compiled_partitions()) {
+        std::printf("# %s: %zu nodes compiled by %s: %s\n", p.name.c_str(), p.node_count, p.provider.c_str(),
+                    p.description.c_str());
+    }
     return 0;
 }
 

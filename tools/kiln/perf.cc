@@ -109,6 +109,12 @@ void print_verbose(const Session& session, const PerfFlags& f, const std::vector
                         a.reason.c_str());
         }
     }
+    std::vector<CompiledPartitionInfo> compiled = session.compiled_partitions();
+    if (!compiled.empty()) std::printf("Compiled subgraphs:\n");
+    for (const CompiledPartitionInfo& p : compiled) {
+        std::printf("  %s (%s, %zu nodes): %s\n", p.name.c_str(), p.provider.c_str(), p.node_count,
+                    p.description.c_str());
+    }
     std::fflush(stdout);
 }
 
