@@ -9,37 +9,11 @@
 #include <string>
 
 #include "kiln/tensor.h"
+#include "onnx/mapped_file.h"
 #include "onnx/model_paths.h"
 #include "onnx/onnx-ml.pb.h"
 
 namespace kiln::onnx {
-
-// A read-only memory mapping of a whole file; unmapped when the last reference goes.
-class MappedFile {
-  public:
-    // Maps `path`; NotFound when it does not exist, InvalidModel when it cannot be read. `what` names the file's
-    // role in messages ("model file", "external data file").
-    static std::shared_ptr<MappedFile> open(const std::string& path, const std::string& what);
-    ~MappedFile();
-    MappedFile(const MappedFile&) = delete;
-    MappedFile& operator=(const MappedFile&) = delete;
-
-    const unsigned char* data() const { return data_; }
-    size_t size() const { return size_; }
-    const std::string& path() const { return path_; }
-
-    // Lets the kernel drop this process's copies of the whole pages before byte `end`: their contents stay as they
-    // are (read back from the file on the next access), but a file read once, as a parse does, does not stay
-    // resident. Advice only; never fails.
-    void drop_resident_pages(size_t end) const;
-
-  private:
-    MappedFile() = default;
-    std::string path_;
-    const unsigned char* data_ = nullptr;
-    size_t size_ = 0;
-    bool mapped_ = false;
-};
 
 // True when `data` suits elements of `dtype` (kernels read them through typed pointers): aligned to the element
 // size, or to a byte for sub-byte and string types.

@@ -15,6 +15,19 @@
 
 namespace kiln::providers {
 
+// Bytes a provider may keep for as long as it likes: moved in (owned) or a view of memory that `keeper` keeps
+// alive (a mapped blob file).
+struct Blob {
+    std::shared_ptr<const void> keeper;
+    const char* data = nullptr;
+    size_t size = 0;
+
+    static Blob owned(std::string bytes) {
+        auto held = std::make_shared<const std::string>(std::move(bytes));
+        return Blob{held, held->data(), held->size()};
+    }
+};
+
 // A compiled group of nodes. run() is called concurrently by the session's runs and must be thread-safe.
 class CompiledPartition {
   public:
@@ -57,8 +70,8 @@ class ExecutionProvider {
     // the standalone graph of the context node (its inputs and outputs, in order); `sdk_version` what the node
     // says made the blob. InvalidModel when the version differs from the running SDK or the blob is not one of
     // this provider's; NotImplemented when the provider has no import.
-    // The partition may keep `blob` (taken by value) for as long as it lives.
-    virtual std::unique_ptr<CompiledPartition> import_blob(std::string blob, const std::string& sdk_version,
+    // The partition may keep `blob` for as long as it lives.
+    virtual std::unique_ptr<CompiledPartition> import_blob(Blob blob, const std::string& sdk_version,
                                                            const ir::Graph& partition) {
         (void)blob, (void)sdk_version, (void)partition;
         fail(ErrorCode::NotImplemented, name(), " cannot import compiled partitions");

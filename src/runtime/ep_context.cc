@@ -1,10 +1,10 @@
 #include "runtime/ep_context.h"
 
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "common/log.h"
+#include "onnx/mapped_file.h"
 #include "onnx/model_paths.h"
 #include "onnx/writer.h"
 
@@ -45,31 +45,31 @@ std::string context_folder(const std::string& model_path, const EpContextOptions
     return parent.empty() ? "." : parent.string();
 }
 
-std::string read_blob_file(const std::string& path, const std::string& where) {
+// The blob file, mapped: OpenVINO imports from the mapping and keeps referring to it (a blob file, like OpenVINO's
+// own cache blobs, must not be rewritten in place while a session uses it).
+providers::Blob map_blob_file(const std::string& path, const std::string& where) {
     std::error_code ec;
     KILN_CHECK(fs::is_regular_file(path, ec), NotFound, where, ": blob file '", path, "' not found");
-    std::ifstream in(path, std::ios::binary);
-    std::string bytes(static_cast<size_t>(fs::file_size(path, ec)), '\0');
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    KILN_CHECK(in && !ec, InvalidModel, where, ": cannot read blob file '", path, "'");
-    return bytes;
+    std::shared_ptr<onnx::MappedFile> file = onnx::MappedFile::open(path, "blob file");
+    return providers::Blob{std::shared_ptr<const void>(file, file->data()), reinterpret_cast<const char*>(file->data()),
+                           file->size()};
 }
 
 // The node's blob: its ep_cache_context (embed_mode=1) or the file it names (embed_mode=0).
-std::string context_blob(ir::Node& node, const std::string& model_path, const EpContextOptions& options) {
+providers::Blob context_blob(ir::Node& node, const std::string& model_path, const EpContextOptions& options) {
     const std::string where = node.describe();
     node.attr("ep_cache_context");  // InvalidModel naming the node when absent
     ir::Attribute& cache = node.attributes.at("ep_cache_context");
     KILN_CHECK(cache.kind == ir::Attribute::Kind::String, InvalidModel, where,
                ": attribute 'ep_cache_context' must be a string, got ", attribute_kind_name(cache.kind));
     int64_t embed_mode = node.attr_int("embed_mode", 1);
-    if (embed_mode == 1) return std::move(cache.s);  // the payload is not read again: no second copy
+    if (embed_mode == 1) return providers::Blob::owned(std::move(cache.s));  // moved, not copied
     KILN_CHECK(embed_mode == 0, InvalidModel, where, ": attribute 'embed_mode' must be 0 or 1, got ", embed_mode);
     std::string folder = context_folder(model_path, options);
     KILN_CHECK(!folder.empty(), InvalidArgument, where, " keeps its blob in file '", cache.s,
                "'; for a model from memory, set ep.context_file_path to a path in the blob's folder");
     std::string path = onnx::resolve_inside_folder(folder, cache.s, where + ": ep_cache_context");
-    return read_blob_file(path, where);
+    return map_blob_file(path, where);
 }
 
 // The context node's inputs and outputs as a standalone graph without nodes, named after the node.
@@ -126,7 +126,7 @@ std::vector<ImportedContext> import_ep_contexts(
         KILN_CHECK(node->attr_int("main_context", 1) == 1, NotImplemented, node->describe(),
                    ": main_context=0 (a graph inside another node's shared context) is not supported");
         const std::string sdk_version = node->attr_string("ep_sdk_version", "");
-        std::string blob = context_blob(*node, model_path, options);
+        providers::Blob blob = context_blob(*node, model_path, options);
         std::unique_ptr<ir::Graph> signature = context_signature(*node);
         imported.push_back({node.get(), provider, provider->import_blob(std::move(blob), sdk_version, *signature)});
     }

@@ -159,7 +159,7 @@ CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string devic
     }
 }
 
-std::unique_ptr<CompiledSubgraph> CompiledSubgraph::import(std::string blob, const ir::Graph& partition,
+std::unique_ptr<CompiledSubgraph> CompiledSubgraph::import(providers::Blob blob, const ir::Graph& partition,
                                                            std::string device, ::ov::AnyMap properties,
                                                            const std::string& where) {
     std::unique_ptr<CompiledSubgraph> imported(new CompiledSubgraph());
@@ -167,15 +167,15 @@ std::unique_ptr<CompiledSubgraph> CompiledSubgraph::import(std::string blob, con
     imported->properties_ = std::move(properties);
     imported->set_names(partition);
     imported->blob_ = std::move(blob);
-    const std::string& bytes = imported->blob_;
+    const providers::Blob& bytes = imported->blob_;
     auto compiled = std::make_shared<Compiled>();
     try {
-        ::ov::Tensor view(::ov::element::u8, ::ov::Shape{bytes.size()}, const_cast<char*>(bytes.data()));
+        ::ov::Tensor view(::ov::element::u8, ::ov::Shape{bytes.size}, const_cast<char*>(bytes.data));
         compiled->model = core().import_model(view, imported->device_, imported->properties_);
     } catch (const Error&) {
         throw;
     } catch (const std::exception& e) {
-        fail(ErrorCode::InvalidModel, where, ": OpenVINO could not import its compiled blob (", bytes.size(),
+        fail(ErrorCode::InvalidModel, where, ": OpenVINO could not import its compiled blob (", bytes.size,
              " bytes) for ", imported->device_, ": ", ov_message(e.what()));
     }
     KILN_CHECK(compiled->model.inputs().size() <= imported->input_names_.size() &&

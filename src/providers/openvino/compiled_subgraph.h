@@ -33,8 +33,9 @@ class CompiledSubgraph : public providers::CompiledPartition {
     // EPContext import: the partition from a blob of export_blob(), with core().import_model (no compile).
     // `partition` gives the input and output names. OpenVINO reads the blob in place and keeps referring to it
     // (weights), so the partition keeps it. InvalidModel naming `where` when OpenVINO refuses the blob.
-    static std::unique_ptr<CompiledSubgraph> import(std::string blob, const ir::Graph& partition, std::string device,
-                                                    ::ov::AnyMap properties, const std::string& where);
+    static std::unique_ptr<CompiledSubgraph> import(providers::Blob blob, const ir::Graph& partition,
+                                                    std::string device, ::ov::AnyMap properties,
+                                                    const std::string& where);
     ~CompiledSubgraph() override;
 
     std::vector<Tensor> run(const std::vector<const Tensor*>& inputs, const Allocate& allocate) const override;
@@ -63,7 +64,7 @@ class CompiledSubgraph : public providers::CompiledPartition {
     ::ov::AnyMap properties_;
     std::vector<std::string> input_names_, output_names_;
     std::shared_ptr<Compiled> compiled_;  // null when compiled per input shapes
-    std::string blob_;                    // an imported partition's blob, which its compiled model refers to
+    providers::Blob blob_;                // an imported partition's blob, which its compiled model refers to
     // Per-shape compilation (disable_dynamic_shapes with dynamic inputs): the model to reshape, and an LRU list.
     std::shared_ptr<::ov::Model> model_;
     mutable std::mutex shapes_mutex_;

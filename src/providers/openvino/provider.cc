@@ -93,7 +93,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     }
 
     // EPContext import: import_model on the node's blob; the blob must come from the running OpenVINO MAJOR.MINOR.
-    std::unique_ptr<providers::CompiledPartition> import_blob(std::string blob, const std::string& sdk_version,
+    std::unique_ptr<providers::CompiledPartition> import_blob(providers::Blob blob, const std::string& sdk_version,
                                                               const ir::Graph& partition) override {
         const std::string where = partition.nodes().empty() ? partition.name : partition.nodes().front()->describe();
         const std::string running = CompiledSubgraph::openvino_sdk_version();
@@ -101,7 +101,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
                    sdk_version.empty() ? "(ep_sdk_version not given)" : sdk_version, ", but OpenVINO ", running,
                    " is in use; compile the model again with this version");
         auto start = std::chrono::steady_clock::now();
-        size_t bytes = blob.size();
+        size_t bytes = blob.size;
         auto imported = CompiledSubgraph::import(std::move(blob), partition, device_, properties_, where);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
         log_info(str(name_, ": imported ", where, " from its EPContext blob (", bytes, " bytes, no compile) in ",
