@@ -104,6 +104,16 @@ EpContextOptions parse_ep_context_options(const SessionOptions& options) {
     parsed.embed = flag(options, "ep.context_embed_mode");
     parsed.file_path = options.config_entry("ep.context_file_path");
     parsed.node_name_prefix = options.config_entry("ep.context_node_name_prefix");
+    bool share = flag(options, "ep.share_ep_contexts");
+    // The combination ONNX Runtime's OpenVINO provider rejects: a shared context cannot live inside each node.
+    KILN_CHECK(!(share && parsed.enable && parsed.embed), InvalidArgument,
+               "ep.share_ep_contexts=1 cannot be combined with ep.context_enable=1 and ep.context_embed_mode=1 (a "
+               "shared context is one blob file, not a payload in each node); use ep.context_embed_mode=0");
+    if (share) {
+        log_warning(
+            "ep.share_ep_contexts=1: sharing weights between sessions is not implemented yet; each session "
+            "keeps its own compiled weights");
+    }
     return parsed;
 }
 
