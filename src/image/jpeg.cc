@@ -6,6 +6,8 @@
 
 // jpeglib.h needs size_t and FILE declared before it.
 #include <jpeglib.h>  // NOLINT(build/include_order)
+//
+#include <jerror.h>
 
 #include "image/formats.h"
 #include "kiln/error.h"
@@ -25,7 +27,13 @@ void on_error(j_common_ptr cinfo) {
     std::longjmp(err->jump, 1);
 }
 
-void on_message(j_common_ptr) {}  // warnings (e.g. premature end of data) are not printed
+void on_message(j_common_ptr) {}  // messages are not printed
+
+// Warnings (level -1) are ignored as Pillow ignores them, except data that ends early, which Pillow reports as a
+// truncated image and libjpeg would pad with gray.
+void on_emit(j_common_ptr cinfo, int level) {
+    if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_error(cinfo);
+}
 
 }  // namespace
 
@@ -36,6 +44,7 @@ Image decode_jpeg(const uint8_t* data, size_t size, bool header_only) {
     cinfo.err = jpeg_std_error(&err.base);
     err.base.error_exit = on_error;
     err.base.output_message = on_message;
+    err.base.emit_message = on_emit;
     err.message[0] = '\0';
     // Only trivially destructible locals are created between setjmp and a longjmp; img lives above.
     if (setjmp(err.jump)) {
