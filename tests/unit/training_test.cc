@@ -42,6 +42,33 @@ TEST(TrainingTest, Adagrad) {
     expect_values(out[1], {0.36009997f, 0.2529f});
 }
 
+TEST(TrainingTest, AdagradInDouble) {
+    // _apply_adagrad(r, t, np.array([1.0, -2.0]), np.array([0.5, 0.25]), np.array([0.1, 0.2]), 0.01, 1e-5, 0.1)
+    // with r = np.array(0.1) (float64; the float attributes differ from these doubles by ~1e-10): x' = [0.93462555,
+    // -2.03518045], h' = [0.3601, 0.2529]
+    auto d = [](std::vector<double> v) {
+        return Tensor::from_vector<double>(DType::Double, {static_cast<int64_t>(v.size())}, v);
+    };
+    auto out = OpCase("Adagrad")
+                   .input(Tensor::from_vector<double>(DType::Double, {}, {0.1}))
+                   .input(step(3))
+                   .input(d({1, -2}))
+                   .input(d({.5, .25}))
+                   .input(d({.1, .2}))
+                   .attr_float("norm_coefficient", 0.01f)
+                   .attr_float("epsilon", 1e-5f)
+                   .attr_float("decay_factor", 0.1f)
+                   .outputs(2)
+                   .run();
+    ASSERT_EQ(out[0].dtype(), DType::Double);
+    auto x = values_of<double>(out[0]);
+    auto h = values_of<double>(out[1]);
+    EXPECT_NEAR(x[0], 0.93462555, 1e-6);
+    EXPECT_NEAR(x[1], -2.03518045, 1e-6);
+    EXPECT_NEAR(h[0], 0.3601, 1e-6);
+    EXPECT_NEAR(h[1], 0.2529, 1e-6);
+}
+
 TEST(TrainingTest, AdamWithAndWithoutBiasCorrection) {
     // _apply_adam(r, t, f(1, -2), f(.5, .25), f(.1, -.2), f(.3, .4), 0.01, 0.1, 0.9, 0.99, 1e-6)
     auto out = OpCase("Adam")
