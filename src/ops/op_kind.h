@@ -17,7 +17,8 @@ constexpr int kOpKindCount = static_cast<int>(OpKind::Unknown);
 
 const char* op_kind_name(OpKind op);
 const char* op_kind_family(OpKind op);
-// The domain an op belongs to: "" (ai.onnx), "ai.onnx.ml" or "kiln" (internal ops made by passes).
+// The domain an op belongs to: "" (ai.onnx), "ai.onnx.ml", a preview domain ("ai.onnx.preview",
+// "ai.onnx.preview.training") or "kiln" (internal ops made by passes).
 const char* op_kind_domain(OpKind op);
 // The OpKind for an op type after normalisation, or OpKind::Unknown. Callers check op_kind_domain against the
 // node's domain.

@@ -18,7 +18,9 @@ const OpEntry kOps[] = {
 #define KILN_OP(name, family) {#name, #family, "", &ops::infer_##family},
 #define KILN_ML_OP(name, family) {#name, #family, "ai.onnx.ml", &ops::infer_##family},
 #define KILN_INTERNAL_OP(name, family) {#name, #family, "kiln", &ops::infer_##family},
+#define KILN_DOMAIN_OP(name, family, domain) {#name, #family, domain, &ops::infer_##family},
 #include "ops/op_list.inc"
+#undef KILN_DOMAIN_OP
 #undef KILN_INTERNAL_OP
 #undef KILN_ML_OP
 #undef KILN_OP

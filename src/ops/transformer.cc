@@ -1,7 +1,7 @@
 // Shape functions of the Transformer family (see op_list.inc): Attention (opset 24: 3-D or 4-D Q/K/V, GQA, KV
-// cache, optional qk_matmul_output), RotaryEmbedding, RMSNormalization, GroupNormalization (per-channel scale /
-// bias, opset 21), LRN, MeanVarianceNormalization, NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss (optional
-// log_prob), Shrink and Swish.
+// cache, optional qk_matmul_output), FlexAttention (ai.onnx.preview), RotaryEmbedding, RMSNormalization,
+// GroupNormalization (per-channel scale / bias, opset 21), LRN, MeanVarianceNormalization, NegativeLogLikelihoodLoss,
+// SoftmaxCrossEntropyLoss (optional log_prob), Shrink and Swish.
 #include "ops/op_def.h"
 #include "ops/shape_util.h"
 
@@ -26,6 +26,35 @@ void check_same(const ir::Node& node, const Dim& a, const Dim& b, const char* wh
     if (a.known() && b.known())
         KILN_CHECK(a.value == b.value, InvalidArgument, node.describe(), ": ", what, " mismatch (", a.value, " vs ",
                    b.value, ")");
+}
+
+// FlexAttention: rank-4 Q [B, Hq, L, E], K [B, Hkv, S, E], V [B, Hkv, S, Ev] -> Y [B, Hq, L, Ev].
+void infer_flex_attention(InferContext& ctx) {
+    const ir::Node& node = ctx.node;
+    const TensorInfo* q = ctx.input(0);
+    const TensorInfo* k = ctx.input(1);
+    const TensorInfo* v = ctx.input(2);
+    KILN_CHECK(q && k && v, InvalidModel, node.describe(), ": needs inputs Q, K and V");
+    KILN_CHECK(k->dtype == q->dtype && v->dtype == q->dtype, InvalidModel, node.describe(),
+               ": Q, K and V must share one dtype");
+    ctx.outputs.at(0).dtype = q->dtype;
+    const SymbolicShape* qs = shape_of(q);
+    const SymbolicShape* ks = shape_of(k);
+    const SymbolicShape* vs = shape_of(v);
+    for (const SymbolicShape* s : {qs, ks, vs})
+        KILN_CHECK(!s || s->size() == 4, InvalidArgument, node.describe(), ": Q, K and V must be rank 4, got ",
+                   symbolic_shape_to_string(q->shape), ", ", symbolic_shape_to_string(k->shape), ", ",
+                   symbolic_shape_to_string(v->shape));
+    if (!qs || !ks || !vs) return;
+    for (int d : {0, 1, 2}) check_same(node, (*ks)[d], (*vs)[d], "K and V dims");
+    check_same(node, (*qs)[0], (*ks)[0], "batch");
+    check_same(node, (*qs)[3], (*ks)[3], "Q and K head size");
+    const Dim& hq = (*qs)[1];
+    const Dim& hkv = (*ks)[1];
+    if (hq.known() && hkv.known())
+        KILN_CHECK(hkv.value > 0 && hq.value % hkv.value == 0, InvalidArgument, node.describe(), ": ", hq.value,
+                   " query heads are not a multiple of ", hkv.value, " key/value heads");
+    ctx.outputs[0].shape = SymbolicShape{(*qs)[0], hq, (*qs)[2], (*vs)[3]};
 }
 
 void infer_attention(InferContext& ctx) {
@@ -172,6 +201,9 @@ void infer_Transformer(InferContext& ctx) {
             return;
         case OpKind::RotaryEmbedding:
             infer_rotary(ctx);
+            return;
+        case OpKind::FlexAttention:
+            infer_flex_attention(ctx);
             return;
         case OpKind::NegativeLogLikelihoodLoss:
         case OpKind::SoftmaxCrossEntropyLoss:

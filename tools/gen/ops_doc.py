@@ -1,4 +1,6 @@
-"""Generates docs/ops.md from kiln's op catalog (`kiln ops --list --tsv`) and the onnx package's operator schemas.
+"""Generates docs/ops.md from kiln's op catalog (`kiln ops --list --tsv`), the onnx package's operator schemas and
+the CPU conformance manifest (the types column: the element types of input 0 in the backend tests that the CPU
+provider passes, tests/conformance/manifests/cpu.txt).
 
     .venv/bin/python tools/gen/ops_doc.py [--kiln build/tools/kiln/kiln] [--check]
 
@@ -14,6 +16,8 @@ import onnx.defs
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DOC = os.path.join(ROOT, "docs", "ops.md")
+CPU_MANIFEST = os.path.join(ROOT, "tests", "conformance", "manifests", "cpu.txt")
+TEST_DATA = os.path.join(os.path.dirname(onnx.__file__), "backend", "test", "data")
 
 
 def opset_versions(name: str, domain: str) -> list[int]:
@@ -23,6 +27,31 @@ def opset_versions(name: str, domain: str) -> list[int]:
         s.since_version for s in onnx.defs.get_all_schemas_with_history() if s.name == name and s.domain == domain
     )
     return versions
+
+
+def tested_types() -> dict[tuple[str, str], set[str]]:
+    """(domain, op) -> element types of the op's input 0 (output 0 for ops without inputs) in the CPU-passing tests.
+
+    Only nodes of the test's main graph whose input is a graph input or an initializer are counted (their type is
+    declared in the model)."""
+    found: dict[tuple[str, str], set[str]] = {}
+    with open(CPU_MANIFEST) as f:
+        passing = [line.split()[0] for line in f if not line.startswith("#") and line.split()[1:2] == ["pass"]]
+    for test in passing:
+        path = os.path.join(TEST_DATA, test, "model.onnx")
+        if not os.path.exists(path):
+            continue
+        graph = onnx.load(path, load_external_data=False).graph
+        declared = {v.name: v.type.tensor_type.elem_type for v in list(graph.input) + list(graph.output)}
+        declared.update({t.name: t.data_type for t in graph.initializer})
+        for node in graph.node:
+            names = [n for n in node.input if n] or list(node.output[:1])
+            elem = declared.get(names[0], 0) if names else 0
+            if elem:
+                name = onnx.TensorProto.DataType.Name(elem)
+                domain = "ai.onnx" if node.domain in ("", "ai.onnx") else node.domain
+                found.setdefault((domain, node.op_type), set()).add(name.lower())
+    return found
 
 
 def render(kiln: str) -> str:
@@ -37,13 +66,21 @@ def render(kiln: str) -> str:
         "newest version, so one kernel serves all the versions listed. Providers: `CPUExecutionProvider` is kiln's "
         "own kernels.",
         "",
-        "| operator | domain | versions | family | providers |",
-        "|---|---|---|---|---|",
+        "Types: the element types of input 0 (output 0 for ops without inputs) with which the CPU provider passes "
+        "the onnx backend tests (tests/conformance/manifests/cpu.txt); a kernel may take more. The OpenVINO provider "
+        "has no fixed list: it asks OpenVINO about each node, with its types and attributes, when a session is "
+        "created, and nodes it cannot take fall back to the CPU provider; `kiln ops MODEL -e openvino` prints that "
+        "answer, node by node, for a given model.",
+        "",
+        "| operator | domain | versions | family | providers | CPU types (tested) |",
+        "|---|---|---|---|---|---|",
     ]
+    types = tested_types()
     for name, domain, family, providers in sorted(ops, key=lambda o: (o[1], o[0])):
         versions = opset_versions(name, domain)
         shown = ", ".join(str(v) for v in versions) if versions else "-"
-        lines.append(f"| {name} | {domain} | {shown} | {family} | {providers.replace(',', ', ')} |")
+        tested = ", ".join(sorted(types.get((domain, name), ()))) or "-"
+        lines.append(f"| {name} | {domain} | {shown} | {family} | {providers.replace(',', ', ')} | {tested} |")
     return "\n".join(lines) + "\n"
 
 

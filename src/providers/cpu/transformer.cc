@@ -294,6 +294,8 @@ std::unique_ptr<Kernel> create_Transformer(const ir::Node& node) {
             return create_attention_kernel(node);
         case OpKind::RotaryEmbedding:
             return create_rotary_kernel(node);
+        case OpKind::FlexAttention:
+            return create_flex_attention_kernel(node);
         case OpKind::NegativeLogLikelihoodLoss:
         case OpKind::SoftmaxCrossEntropyLoss:
             return create_loss_kernel(node);
