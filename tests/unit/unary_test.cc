@@ -148,15 +148,47 @@ TEST(UnaryTest, DropoutInferenceCopiesAndMasks) {
     EXPECT_EQ(values_of<float>(out[0]), kX);
     EXPECT_EQ(out[1].dtype(), DType::Bool);
     EXPECT_EQ(values_of<uint8_t>(out[1]), std::vector<uint8_t>(6, 1));
+}
+
+// Training mode: each element kept with probability 1 - ratio and scaled by 1 / (1 - ratio) (ONNX's definition);
+// the mask says which; the same seed gives the same draw. The kept share is a binomial count: 20000 draws at
+// p = 0.75 have a standard deviation of 61 elements, so +-1% (200) is over 3 sigma.
+TEST(UnaryTest, DropoutTrainingKeepsScaledElementsWithTheRatiosProbability) {
+    const int64_t n = 20000;
+    auto run = [&](int64_t seed) {
+        return OpCase("Dropout")
+            .input(Tensor::from_vector<float>(DType::Float, {n}, std::vector<float>(n, 3.f)))
+            .input(Tensor::from_vector<float>(DType::Float, {}, {0.25f}))
+            .input(Tensor::from_vector<uint8_t>(DType::Bool, {}, {1}))
+            .attr_int("seed", seed)
+            .outputs(2)
+            .run();
+    };
+    auto out = run(7);
+    std::vector<float> y = values_of<float>(out[0]);
+    std::vector<uint8_t> mask = values_of<uint8_t>(out[1]);
+    int64_t kept = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        if (mask[i]) {
+            ++kept;
+            EXPECT_FLOAT_EQ(y[i], 4.f) << i;  // 3 / (1 - 0.25)
+        } else {
+            EXPECT_EQ(y[i], 0.f) << i;
+        }
+    }
+    EXPECT_NEAR(static_cast<double>(kept) / n, 0.75, 0.01);
+    EXPECT_EQ(values_of<uint8_t>(run(7)[1]), mask);
+    EXPECT_NE(values_of<uint8_t>(run(8)[1]), mask);
     try {
         OpCase("Dropout")
             .input(x_tensor())
-            .input(Tensor::from_vector<float>(DType::Float, {}, {0.5f}))
+            .input(Tensor::from_vector<float>(DType::Float, {}, {1.0f}))
             .input(Tensor::from_vector<uint8_t>(DType::Bool, {}, {1}))
             .run();
-        FAIL() << "expected NotImplemented";
+        FAIL() << "expected InvalidArgument for ratio 1";
     } catch (const Error& e) {
-        EXPECT_EQ(e.code(), ErrorCode::NotImplemented);
+        EXPECT_EQ(e.code(), ErrorCode::InvalidArgument);
+        EXPECT_NE(std::string(e.what()).find("ratio"), std::string::npos) << e.what();
     }
 }
 

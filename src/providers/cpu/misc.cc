@@ -18,55 +18,10 @@
 #include "common/parallel.h"
 #include "ops/shape_util.h"
 #include "providers/cpu/kernel.h"
+#include "providers/cpu/random_values.h"
 
 namespace kiln::cpu {
 namespace {
-
-void check_float(const ir::Node& node, DType t, const char* what) {
-    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16, NotImplemented,
-               node.describe(), ": ", what, " dtype ", dtype_name(t), " is not supported");
-}
-
-// Writes v[i] (doubles) into the tensor, converting to its element type.
-void store_values(const ir::Node& node, Tensor& t, const std::vector<double>& v) {
-    int64_t n = t.element_count();
-    auto put = [&](auto* p) {
-        using T = std::remove_pointer_t<decltype(p)>;
-        for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(v[i]);
-    };
-    switch (t.dtype()) {
-        case DType::Float:
-            return put(t.data<float>());
-        case DType::Double:
-            return put(t.data<double>());
-        case DType::Float16:
-            for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v[i]));
-            return;
-        case DType::BFloat16:
-            for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_bf16(static_cast<float>(v[i]));
-            return;
-        case DType::Int8:
-            return put(t.data<int8_t>());
-        case DType::Int16:
-            return put(t.data<int16_t>());
-        case DType::Int32:
-            return put(t.data<int32_t>());
-        case DType::Int64:
-            return put(t.data<int64_t>());
-        case DType::UInt8:
-        case DType::Bool:
-            return put(t.data<uint8_t>());
-        case DType::UInt16:
-            return put(t.data<uint16_t>());
-        case DType::UInt32:
-            return put(t.data<uint32_t>());
-        case DType::UInt64:
-            return put(t.data<uint64_t>());
-        default:
-            fail(ErrorCode::NotImplemented, node.describe(), ": output dtype ", dtype_name(t.dtype()),
-                 " is not supported");
-    }
-}
 
 class BitCastKernel : public Kernel {
   public:
@@ -126,32 +81,6 @@ class DetKernel : public Kernel {
         return det;
     }
 };
-
-// A generator seeded from the node's `seed` attribute (its float bits) or from std::random_device.
-class RandomSource {
-  public:
-    explicit RandomSource(const ir::Node& node) {
-        if (node.has_attribute("seed")) {
-            float seed = node.attr_float("seed", 0.f);
-            uint32_t bits;
-            std::memcpy(&bits, &seed, 4);
-            seeded_ = true;
-            seed_ = bits;
-        }
-    }
-    std::mt19937_64 engine() const {
-        if (seeded_) return std::mt19937_64(seed_);
-        std::random_device rd;
-        return std::mt19937_64((static_cast<uint64_t>(rd()) << 32) ^ rd());
-    }
-
-  private:
-    bool seeded_ = false;
-    uint64_t seed_ = 0;
-};
-
-// Uniform in [0, 1) with 53 random bits.
-double uniform01(std::mt19937_64& g) { return static_cast<double>(g() >> 11) * 0x1.0p-53; }
 
 class RandomKernel : public Kernel {
   public:

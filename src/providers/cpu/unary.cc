@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 
@@ -12,6 +13,7 @@
 #include "ops/shape_util.h"
 #include "providers/cpu/elementwise_common.h"
 #include "providers/cpu/kernel.h"
+#include "providers/cpu/random_values.h"
 #include "providers/cpu/vec_math.h"
 
 namespace kiln::cpu {
@@ -134,6 +136,9 @@ class UnaryKernel final : public Kernel {
                 gelu_tanh_ = approximate == "tanh";
                 break;
             }
+            case OpKind::Dropout:
+                dropout_random_.emplace(node);
+                break;
             case OpKind::IsInf:
                 detect_negative_ = node.attr_int("detect_negative", 1) != 0;
                 detect_positive_ = node.attr_int("detect_positive", 1) != 0;
@@ -157,6 +162,7 @@ class UnaryKernel final : public Kernel {
     float alpha_ = 0, beta_ = 0, gamma_ = 0;
     bool gelu_tanh_ = false;
     bool detect_negative_ = true, detect_positive_ = true;
+    std::optional<RandomSource> dropout_random_;  // Dropout: the generator for training mode
 };
 
 void UnaryKernel::run_clip(KernelContext& ctx) const {
@@ -189,20 +195,35 @@ void UnaryKernel::run_clip(KernelContext& ctx) const {
     });
 }
 
+// Inference (training_mode absent or false, or ratio 0): the output is the input and the mask all true. Training:
+// each element is kept with probability 1 - ratio and scaled by 1 / (1 - ratio), as ONNX defines it; the mask says
+// which were kept. Random numbers from the node's seed attribute when it has one.
 void UnaryKernel::run_dropout(KernelContext& ctx) const {
-    // Inference semantics: the output is the input. Training mode with a non-zero ratio would need random masks.
     const Tensor* training = ctx.input(2);
-    if (training && training->element_count() > 0 && training->data<uint8_t>()[0] != 0) {
-        double ratio = 0.5;
-        if (const Tensor* r = ctx.input(1)) {
-            auto values = ops::tensor_to_doubles(*r);
-            if (!values.empty()) ratio = values[0];
-        }
-        KILN_CHECK(ratio == 0, NotImplemented, ctx.node.describe(), ": training_mode with ratio ", ratio,
-                   " is not supported");
+    double ratio = 0.5;
+    if (const Tensor* r = ctx.input(1)) {
+        auto values = ops::tensor_to_doubles(*r);
+        if (!values.empty()) ratio = values[0];
     }
-    copy_tensor(*ctx.input(0), *ctx.output(0));
-    if (Tensor* mask = ctx.output(1)) std::memset(mask->raw_data(), 1, mask->byte_size());
+    bool train = training && training->element_count() > 0 && training->data<uint8_t>()[0] != 0 && ratio != 0;
+    if (!train) {
+        copy_tensor(*ctx.input(0), *ctx.output(0));
+        if (Tensor* mask = ctx.output(1)) std::memset(mask->raw_data(), 1, mask->byte_size());
+        return;
+    }
+    KILN_CHECK(ratio > 0 && ratio < 1, InvalidArgument, ctx.node.describe(), ": ratio must be in [0, 1), got ", ratio);
+    const Tensor& x = *ctx.input(0);
+    check_float(ctx.node, x.dtype(), "input");
+    std::vector<double> v = ops::tensor_to_doubles(x);
+    std::vector<uint8_t> keep(v.size());
+    auto g = dropout_random_->engine();
+    const double scale = 1.0 / (1.0 - ratio);
+    for (size_t i = 0; i < v.size(); ++i) {
+        keep[i] = uniform01(g) >= ratio;
+        v[i] = keep[i] ? v[i] * scale : 0.0;
+    }
+    store_values(ctx.node, *ctx.output(0), v);
+    if (Tensor* mask = ctx.output(1)) std::memcpy(mask->raw_data(), keep.data(), keep.size());
 }
 
 void UnaryKernel::run(KernelContext& ctx) const {
