@@ -439,6 +439,12 @@ NORM = [
     Case("Softmax_axis_of_one", "Softmax", [f32(3, 1)], {"axis": -1}),
     # onnx.reference takes the log of an underflowed softmax (-inf); the exact values are x - max - log(sum(exp))
     Case("LogSoftmax_large", "LogSoftmax", [np.array([[1000.0, 0.0, -1000.0]], np.float32)], oracle="ort"),
+    Case("LayerNormalization_mean_inv_std_outputs", "LayerNormalization", [f32(2, 3, 4), f32(4), f32(4)], outputs=3),
+    Case("LayerNormalization_no_bias_axis0", "LayerNormalization", [f32(2, 3), f32(2, 3)], {"axis": 0}),
+    Case("BatchNormalization_training", "BatchNormalization", [f32(2, 3, 4), f32(3), f32(3), f32(3), pos(3)],
+         {"training_mode": 1}, outputs=3),
+    Case("InstanceNormalization_epsilon", "InstanceNormalization", [f32(1, 2, 3, 3), f32(2), f32(2)], {"epsilon": 0.5}),
+    Case("Hardmax_axis0", "Hardmax", [f32(3, 4)], {"axis": 0}),
 ]
 
 
@@ -483,6 +489,26 @@ CONV = [
          {"strides": [2, 2], "pads": [1, 1, 1, 1], "output_padding": [1, 1]}),
     # onnx.reference's ConvTranspose fails on group > 1
     Case("ConvTranspose_group", "ConvTranspose", [f32(1, 4, 3, 3), f32(4, 1, 2, 2)], {"group": 2}, oracle="ort"),
+    Case("ConvTranspose_auto_pad_same", "ConvTranspose", [f32(1, 2, 3, 3), f32(2, 2, 3, 3)],
+         {"strides": [2, 2], "auto_pad": "SAME_UPPER"}),
+    Case("ConvTranspose_output_shape", "ConvTranspose", [f32(1, 2, 3, 3), f32(2, 2, 3, 3)],
+         {"strides": [2, 2], "output_shape": [8, 8]}),
+    Case("ConvTranspose_dilations_1d", "ConvTranspose", [f32(1, 2, 5), f32(2, 3, 3)], {"dilations": [2]}),
+    Case("AveragePool_ceil_pads", "AveragePool", [f32(1, 1, 6, 6)],
+         {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}),
+    Case("AveragePool_dilations", "AveragePool", [f32(1, 1, 7, 7)], {"kernel_shape": [2, 2], "dilations": [2, 2]}),
+    Case("AveragePool_inf", "AveragePool", [np.array([[[[np.inf, 1.0, -np.inf, 2.0]]]], np.float32)],
+         {"kernel_shape": [1, 2]}),
+    # onnx.reference's Indices are wrong (see MaxPool_indices) and it has no integer MaxPool
+    Case("MaxPool_indices_column_major", "MaxPool", [f32(1, 1, 4, 4)], {"kernel_shape": [2, 2], "storage_order": 1},
+         outputs=2, oracle="ort"),
+    Case("MaxPool_int8", "MaxPool", [ints(1, 1, 4, 4, dtype=np.int8)], {"kernel_shape": [2, 2]}, oracle="ort"),
+    Case("MaxPool_3d", "MaxPool", [f32(1, 1, 4, 4, 4)], {"kernel_shape": [2, 2, 2], "strides": [2, 1, 2]}),
+    Case("LpPool_p1_pads", "LpPool", [f32(1, 1, 5, 5)],
+         {"kernel_shape": [3, 3], "p": 1, "pads": [1, 1, 1, 1], "strides": [2, 2]}),
+    Case("ConvInteger_int8_pads", "ConvInteger", [ints(1, 2, 4, 4, low=-100, high=100, dtype=np.int8),
+                                                  ints(3, 2, 2, 2, low=-100, high=100, dtype=np.int8)],
+         {"pads": [1, 1, 1, 1]}),
 ]
 
 
@@ -631,6 +657,11 @@ LAYOUT = [
     Case("EyeLike_k", "EyeLike", [f32(3, 5)], {"k": 1}),
     Case("EyeLike_dtype", "EyeLike", [f32(4, 3)], {"k": -1, "dtype": onnx.TensorProto.INT32}),
     Case("Identity_int", "Identity", [ints(3)]),
+    Case("DepthToSpace_CRD_blocksize3", "DepthToSpace", [f32(2, 18, 2, 2)], {"blocksize": 3, "mode": "CRD"}),
+    Case("Trilu_k_below_all", "Trilu", [f32(2, 3, 4), np.array(-5, np.int64)], consts=(1,)),
+    Case("Trilu_lower_int64", "Trilu", [ints(4, 3), np.array(1, np.int64)], {"upper": 0}, consts=(1,)),
+    Case("Range_float_fraction", "Range", [np.array(0.1, np.float32), np.array(1.0, np.float32),
+                                           np.array(0.3, np.float32)]),
 ]
 
 
@@ -684,6 +715,15 @@ INDEX = [
          {"mode": "circular", "axis": 1}, opset=24),
     Case("Unique_empty", "Unique", [np.zeros(0, np.float32)], outputs=4),
     Case("Unique_axis", "Unique", [np.array([[1, 2], [3, 4], [1, 2]], np.float32)], {"axis": 0}, outputs=4),
+    Case("CumSum_exclusive_reverse_int32", "CumSum", [ints(2, 4, dtype=np.int32), np.array(-1, np.int32)],
+         {"exclusive": 1, "reverse": 1}),
+    Case("ScatterElements_min_int64", "ScatterElements", [ints(3, 4), np.array([[0, 0], [2, 2]], np.int64), ints(2, 2)],
+         {"axis": 1, "reduction": "min"}, opset=18),
+    Case("ScatterND_max_int64", "ScatterND", [ints(4, 3), np.array([[1], [1]], np.int64), ints(2, 3)],
+         {"reduction": "max"}, opset=18),
+    Case("GatherND_batch_dims_2", "GatherND", [f32(2, 3, 4, 5), ints(2, 3, 2, 1, low=0, high=4)], {"batch_dims": 2}),
+    Case("ReverseSequence_batch_axis0", "ReverseSequence", [f32(3, 4, 2), i64(4, 1, 2)],
+         {"batch_axis": 0, "time_axis": 1}),
 ]
 
 
@@ -748,6 +788,50 @@ RESIZE = [
          {"mode": "linear", "axes": [-2, -1]}, consts=(2,), oracle="ort"),
     Case("Resize_not_larger", "Resize", [f32(1, 1, 4, 6), None, None, i64(3, 3)],
          {"mode": "linear", "axes": [2, 3], "keep_aspect_ratio_policy": "not_larger"}, consts=(3,)),
+    Case("Einsum_outer", "Einsum", [f32(3), f32(4)], {"equation": "i,j->ij"}),
+    Case("Einsum_implicit_output", "Einsum", [f32(2, 3), f32(3, 4)], {"equation": "ij,jk"}),
+    Case("Einsum_diagonal", "Einsum", [f32(3, 3)], {"equation": "ii->i"}),
+    Case("Einsum_broadcast_ellipsis", "Einsum", [f32(2, 1, 3, 4), f32(5, 4, 2)], {"equation": "...ij,...jk->...ik"}),
+    Case("Einsum_three_operands", "Einsum", [f32(2, 3), f32(3, 4), f32(4, 5)], {"equation": "ab,bc,cd->ad"}),
+    Case("Einsum_int64", "Einsum", [ints(2, 3, low=-5, high=5), ints(3, low=-5, high=5)], {"equation": "ij,j->i"}),
+    Case("GridSample_reflection", "GridSample", [f32(1, 1, 4, 5), f32(1, 3, 3, 2, low=-1.5, high=1.5)],
+         {"padding_mode": "reflection"}),
+    Case("GridSample_zeros_align_corners", "GridSample", [f32(1, 1, 4, 5), f32(1, 3, 3, 2, low=-1.5, high=1.5)],
+         {"align_corners": 1}),
+    Case("GridSample_5d", "GridSample", [f32(1, 1, 3, 4, 5), f32(1, 2, 2, 2, 3, low=-1, high=1)], opset=20),
+    Case("Col2Im_strides_pads", "Col2Im", [f32(1, 2 * 4, 9), i64(5, 5), i64(2, 2)],
+         {"strides": [2, 2], "pads": [1, 1, 0, 0]}, consts=(1, 2), opset=18),
+    Case("Col2Im_dilations", "Col2Im", [f32(1, 4, 9), i64(5, 5), i64(2, 2)], {"dilations": [2, 2]}, consts=(1, 2),
+         opset=18),
+    Case("RoiAlign_output_half_pixel_scale", "RoiAlign", [f32(1, 2, 8, 8), _boxes(2), i64(0, 0)],
+         {"output_height": 3, "output_width": 2, "sampling_ratio": 0, "spatial_scale": 0.5,
+          "coordinate_transformation_mode": "output_half_pixel"}),
+    Case("NonMaxSuppression_center_point_box", "NonMaxSuppression",
+         [f32(1, 6, 4, low=0, high=5), pos(1, 1, 6), i64(2), np.array([0.2], np.float32), np.array([0.3], np.float32)],
+         {"center_point_box": 1}),
+    Case("Resize_nearest_round_prefer_ceil", "Resize", [f32(1, 1, 3, 4), None, np.array([1, 1, 1.7, 2.3], np.float32)],
+         {"mode": "nearest", "nearest_mode": "round_prefer_ceil"}, consts=(2,)),
+    Case("Resize_nearest_ceil", "Resize", [f32(1, 1, 3, 4), None, np.array([1, 1, 0.6, 1.5], np.float32)],
+         {"mode": "nearest", "nearest_mode": "ceil"}, consts=(2,)),
+    Case("Resize_tf_crop_and_resize", "Resize",
+         [f32(1, 1, 4, 4), np.array([0, 0, 0.2, 0.1, 1, 1, 0.8, 0.9], np.float32),
+          np.array([1, 1, 1.5, 1.5], np.float32)],
+         {"mode": "linear", "coordinate_transformation_mode": "tf_crop_and_resize", "extrapolation_value": -7.0},
+         consts=(1, 2)),
+    Case("Resize_half_pixel_symmetric", "Resize", [f32(1, 1, 4, 5), None, np.array([1, 1, 1.3, 0.7], np.float32)],
+         {"mode": "linear", "coordinate_transformation_mode": "half_pixel_symmetric"}, consts=(2,)),
+    Case("Resize_pytorch_half_pixel", "Resize", [f32(1, 1, 4, 5), None, None, i64(1, 1, 1, 3)],
+         {"mode": "linear", "coordinate_transformation_mode": "pytorch_half_pixel"}, consts=(3,)),
+    Case("Resize_linear_antialias", "Resize", [f32(1, 1, 8, 8), None, np.array([1, 1, 0.5, 0.4], np.float32)],
+         {"mode": "linear", "antialias": 1}, consts=(2,)),
+    Case("Resize_cubic_antialias", "Resize", [f32(1, 1, 8, 8), None, np.array([1, 1, 0.5, 0.5], np.float32)],
+         {"mode": "cubic", "antialias": 1}, consts=(2,)),
+    Case("Resize_cubic_exclude_outside", "Resize", [f32(1, 1, 4, 4), None, np.array([1, 1, 1.6, 1.6], np.float32)],
+         {"mode": "cubic", "exclude_outside": 1, "cubic_coeff_a": -0.5}, consts=(2,)),
+    Case("Resize_not_smaller", "Resize", [f32(1, 1, 4, 6), None, None, i64(3, 3)],
+         {"mode": "nearest", "axes": [2, 3], "keep_aspect_ratio_policy": "not_smaller"}, consts=(3,)),
+    Case("Resize_linear_3d", "Resize", [f32(1, 1, 2, 3, 4), None, np.array([1, 1, 2, 1.5, 0.5], np.float32)],
+         {"mode": "linear"}, consts=(2,)),
 ]
 
 
@@ -782,6 +866,12 @@ RECURRENT = [
     Case("LSTM", "LSTM", _rnn_inputs(4), {"hidden_size": 4}, outputs=3, oracle="ort"),
     Case("LSTM_reverse", "LSTM", _rnn_inputs(4), {"hidden_size": 4, "direction": "reverse"}, outputs=3,
          oracle="ort"),
+    # onnx.reference's GRU fails on sequence_lens with initial_h, and its RNN ignores `clip` (its outputs exceed
+    # tanh(clip)); onnxruntime follows the spec
+    Case("GRU_initial_h_sequence_lens", "GRU", _rnn_inputs(3) + [np.array([5, 3], np.int32), f32(1, 2, 4)],
+         {"hidden_size": 4}, outputs=2, oracle="ort"),
+    Case("RNN_clip", "RNN", _rnn_inputs(1), {"hidden_size": 4, "clip": 0.3}, outputs=2, oracle="ort"),
+    Case("LSTM_peepholes", "LSTM", _rnn_inputs(4) + [None, None, None, f32(1, 12)], {"hidden_size": 4}, outputs=2),
 ]
 
 
@@ -812,6 +902,28 @@ TRANSFORMER = [
     Case("NegativeLogLikelihoodLoss", "NegativeLogLikelihoodLoss", [f32(3, 5, 2), ints(3, 2, low=0, high=5)]),
     Case("NegativeLogLikelihoodLoss_none_weight", "NegativeLogLikelihoodLoss",
          [f32(3, 5), i64(1, 0, 4), pos(5)], {"reduction": "none"}),
+    Case("Attention_bool_mask", "Attention",
+         [f32(1, 2, 3, 4), f32(1, 2, 5, 4), f32(1, 2, 5, 4), RNG.integers(0, 2, (3, 5)).astype(bool)], opset=23),
+    Case("Attention_float_mask_scale_softcap", "Attention",
+         [f32(1, 2, 3, 4), f32(1, 2, 5, 4), f32(1, 2, 5, 4), f32(3, 5)], {"scale": 0.3, "softcap": 2.0}, opset=23),
+    Case("Attention_3d_inputs", "Attention", [f32(2, 3, 8), f32(2, 5, 8), f32(2, 5, 8)],
+         {"q_num_heads": 2, "kv_num_heads": 2}, opset=23),
+    Case("Attention_past_key_value_causal", "Attention",
+         [f32(1, 2, 1, 4), f32(1, 2, 1, 4), f32(1, 2, 1, 4), None, f32(1, 2, 3, 4), f32(1, 2, 3, 4)],
+         {"is_causal": 1}, outputs=3, opset=23),
+    Case("RotaryEmbedding_interleaved_3d", "RotaryEmbedding",
+         [f32(1, 3, 8), f32(4, 2), f32(4, 2), i64(0, 1, 3).reshape(1, 3)], {"interleaved": 1, "num_heads": 2},
+         opset=23),
+    Case("RotaryEmbedding_partial", "RotaryEmbedding",
+         [f32(1, 2, 3, 8), f32(4, 2), f32(4, 2), i64(0, 2, 3).reshape(1, 3)], {"rotary_embedding_dim": 4}, opset=23),
+    Case("GroupNormalization_epsilon", "GroupNormalization", [f32(1, 6, 4), f32(6), f32(6)],
+         {"num_groups": 3, "epsilon": 0.1}),
+    Case("MeanVarianceNormalization_constant_input", "MeanVarianceNormalization", [np.ones((1, 2, 2, 2), np.float32)]),
+    Case("SoftmaxCrossEntropyLoss_log_prob_weight", "SoftmaxCrossEntropyLoss",
+         [f32(3, 5, 2), ints(3, 2, low=0, high=5), pos(5)], outputs=2),
+    Case("NegativeLogLikelihoodLoss_ignore_index", "NegativeLogLikelihoodLoss", [f32(3, 5), i64(1, -1, 4), pos(5)],
+         {"ignore_index": -1}),
+    Case("Shrink_int32", "Shrink", [ints(6, dtype=np.int32)], {"lambd": 3.0, "bias": 1.0}),
 ]
 
 
@@ -847,6 +959,19 @@ QUANT = [
                                         np.array(100, U8)]),
     Case("BitwiseNot", "BitwiseNot", [ints(3, 4, dtype=np.int32)], opset=18),
     Case("BitwiseNot_uint8", "BitwiseNot", [RNG.integers(0, 255, (5,)).astype(U8)], opset=18),
+    Case("QuantizeLinear_blocked", "QuantizeLinear", [f32(4, 6) * 10, pos(4, 3), np.zeros((4, 3), np.int8)],
+         {"axis": 1, "block_size": 2}),
+    Case("DequantizeLinear_blocked", "DequantizeLinear",
+         [ints(4, 6, low=-100, high=100, dtype=np.int8), pos(2, 6), np.zeros((2, 6), np.int8)],
+         {"axis": 0, "block_size": 2}),
+    Case("QuantizeLinear_uint16", "QuantizeLinear", [f32(5) * 1000, np.array(0.1, np.float32),
+                                                     np.array(30000, np.uint16)]),
+    Case("QuantizeLinear_output_dtype", "QuantizeLinear", [f32(5) * 100, np.array(0.5, np.float32)],
+         {"output_dtype": onnx.TensorProto.INT8}),
+    Case("DequantizeLinear_per_axis_negative", "DequantizeLinear",
+         [ints(3, 4, low=0, high=255, dtype=np.uint8), pos(3), np.array([1, 2, 3], np.uint8)], {"axis": -2}),
+    Case("DynamicQuantizeLinear_all_positive", "DynamicQuantizeLinear", [pos(7)], outputs=3),
+    Case("DynamicQuantizeLinear_zeros", "DynamicQuantizeLinear", [np.zeros(4, np.float32)], outputs=3),
 ]
 
 
@@ -869,6 +994,15 @@ SIGNAL = [
     Case("MelWeightMatrix", "MelWeightMatrix", [np.array(8, np.int64), np.array(32, np.int64),
                                                 np.array(16000, np.int64), np.array(20.0, np.float32),
                                                 np.array(4000.0, np.float32)], opset=17),
+    Case("DFT_dft_length_truncates", "DFT", [f32(2, 8, 1), np.array(5, np.int64), np.array(1, np.int64)], opset=20,
+         consts=(1, 2)),
+    Case("DFT_dft_length_pads", "DFT", [f32(2, 6, 2), np.array(8, np.int64), np.array(-2, np.int64)], opset=20,
+         consts=(1, 2)),
+    Case("STFT_complex_two_sided", "STFT", [f32(1, 16, 2), np.array(4, np.int64), None, np.array(8, np.int64)],
+         {"onesided": 0}, opset=17, consts=(1, 3)),
+    Case("MelWeightMatrix_double", "MelWeightMatrix",
+         [np.array(6, np.int64), np.array(16, np.int64), np.array(8000, np.int64), np.array(0.0, np.float32),
+          np.array(4000.0, np.float32)], {"output_datatype": onnx.TensorProto.DOUBLE}, opset=17),
 ]
 
 
@@ -917,6 +1051,14 @@ TEXT_ML_MISC = [
     Case("Det_singular", "Det", [np.array([[1, 2], [2, 4]], np.float32)]),
     Case("BitCast", "BitCast", [np.array([1.0, -2.5, np.inf], np.float32)], {"to": onnx.TensorProto.INT32},
          opset=26),
+    Case("StringNormalizer_upper_case_sensitive", "StringNormalizer", [strings("Abc", "DEF", "abc")],
+         {"case_change_action": "UPPER", "stopwords": ["abc"], "is_case_sensitive": 1}),
+    Case("StringSplit_maxsplit", "StringSplit", [strings("a,b,,c", "x")], {"delimiter": ",", "maxsplit": 1}, outputs=2,
+         opset=20),
+    Case("StringSplit_whitespace", "StringSplit", [strings(" a  b c ", "")], outputs=2, opset=20),
+    Case("LabelEncoder_string_to_int", "LabelEncoder", [strings("a", "b", "z")],
+         {"keys_strings": ["a", "b"], "values_int64s": [1, 2]}, domain=ML),
+    Case("Det_batch_4x4", "Det", [f32(3, 4, 4)]),
 ]
 
 
