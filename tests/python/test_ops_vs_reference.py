@@ -215,10 +215,8 @@ UNARY = [
     Case("Clip_int64_extremes", "Clip", [np.array([I64.min, I64.max, 0], np.int64), np.array(-5, np.int64)]),
     # NaN goes through every activation below (onnx.reference and onnxruntime agree)
     Case("Selu_inf_nan", "Selu", [np.array([np.nan, np.inf, -np.inf, -0.0, 1.0], np.float32)]),
-    Case("Celu_nan", "Celu", [np.array([np.nan, np.inf, -np.inf, -0.0, 1.0], np.float32)],
-         xfail="kiln's Celu turns NaN into 0 (onnx.reference and onnxruntime give NaN)"),
-    Case("HardSigmoid_nan", "HardSigmoid", [np.array([np.inf, -np.inf, np.nan], np.float32)],
-         xfail="kiln's HardSigmoid turns NaN into 0 (onnx.reference and onnxruntime give NaN)"),
+    Case("Celu_nan", "Celu", [np.array([np.nan, np.inf, -np.inf, -0.0, 1.0], np.float32)]),
+    Case("HardSigmoid_nan", "HardSigmoid", [np.array([np.inf, -np.inf, np.nan], np.float32)]),
     Case("LeakyRelu_inf_nan", "LeakyRelu", [np.array([-np.inf, np.inf, np.nan], np.float32)]),
     Case("PRelu_inf_nan", "PRelu", [np.array([np.nan, np.inf, -np.inf, -0.0, 1.0], np.float32),
                                     np.array([0.5], np.float32)]),

@@ -335,7 +335,7 @@ void UnaryKernel::run(KernelContext& ctx) const {
             return map_elements<kFloatTypes>(ctx, 8, [alpha](auto v) {
                 using C = decltype(v);
                 C a = static_cast<C>(alpha);
-                return std::max(C(0), v) + std::min(C(0), a * std::expm1(v / a));
+                return v > C(0) ? v : a * std::expm1(v / a);  // NaN falls through to expm1 and stays NaN
             });
         case OpKind::Elu:
             return map_elements<kFloatTypes>(ctx, 8, [alpha](auto v) {
@@ -352,7 +352,7 @@ void UnaryKernel::run(KernelContext& ctx) const {
             return map_elements<kFloatTypes>(ctx, 1, [alpha, beta](auto v) {
                 using C = decltype(v);
                 C r = static_cast<C>(alpha) * v + static_cast<C>(beta);
-                return std::min(C(1), std::max(C(0), r));
+                return r < C(0) ? C(0) : (r > C(1) ? C(1) : r);  // NaN stays NaN
             });
         case OpKind::HardSwish:
             return map_elements<kFloatTypes>(ctx, 1, [](auto v) {
