@@ -42,9 +42,9 @@ void infer_affine_grid(InferContext& ctx) {
             int64_t n = (*ss)[0].value;
             KILN_CHECK(n == 4 || n == 5, InvalidModel, node.describe(), ": size has ", n,
                        " entries, expected 4 (N, C, H, W) or 5 (N, C, D, H, W)");
-            SymbolicShape s(static_cast<size_t>(n - 1), Dim());
+            SymbolicShape s(static_cast<size_t>(n), Dim());  // [N, spatial dims (unknown)..., n - 2]
             if (theta) s[0] = (*theta)[0];
-            s[n - 2] = n - 2;
+            s[n - 1] = n - 2;
             out.shape = s;
         }
         return;

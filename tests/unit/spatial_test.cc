@@ -1,7 +1,9 @@
 // Spatial-family CPU kernel and shape-function tests; expected values from the numpy expressions in the comments.
 #include <gtest/gtest.h>
 
+#include "kiln/session.h"
 #include "support/expect_error.h"
+#include "support/model_builder.h"
 #include "support/op_runner.h"
 
 namespace kiln {
@@ -21,6 +23,22 @@ void expect_values(const Tensor& t, const Shape& shape, const std::vector<float>
     ASSERT_EQ(t.shape(), shape);
     ASSERT_EQ(t.element_count(), static_cast<int64_t>(want.size()));
     for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(t.data<float>()[i], want[i], tol) << "at " << i;
+}
+
+// A size that is a graph input (values unknown when the session is built): the output's rank and last dim are
+// known, [N, ?, ?, 2] for a 4-entry size.
+TEST(SpatialTest, AffineGridShapeWithRuntimeSize) {
+    test::ModelBuilder b(20);
+    b.input("theta", {2, 2, 3}).input("size", {4}, 7).output("grid");
+    b.node("AffineGrid", {"theta", "size"}, {"grid"}, "grid");
+    std::string bytes = b.bytes();
+    Session session(bytes.data(), bytes.size());
+    const TensorInfo& grid = session.outputs()[0].type;
+    ASSERT_TRUE(grid.shape.has_value());
+    ASSERT_EQ(grid.shape->size(), 4u) << symbolic_shape_to_string(grid.shape);
+    EXPECT_EQ((*grid.shape)[0], Dim(2));
+    EXPECT_FALSE((*grid.shape)[1].known());
+    EXPECT_EQ((*grid.shape)[3], Dim(2));
 }
 
 TEST(SpatialTest, AffineGridIdentity) {
