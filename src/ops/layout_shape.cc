@@ -508,6 +508,10 @@ void infer_transpose(InferContext& ctx) {
     }
     KILN_CHECK(static_cast<int64_t>(perm.size()) == rank, InvalidModel, node.describe(), ": perm has ", perm.size(),
                " values for input ", shape_str(s));
+    for (int64_t a : perm) {
+        KILN_CHECK(a >= 0 && a < rank, InvalidModel, node.describe(), ": perm value ", a, " is not an axis of a rank-",
+                   rank, " input (perm is a permutation of 0..", rank - 1, ")");
+    }
     std::vector<int64_t> axes = normalize_axes(node, perm, rank);
     SymbolicShape out;
     for (int64_t a : axes) out.push_back(s[a]);

@@ -54,6 +54,20 @@ TEST(LayoutTranspose, DefaultPermReverses) {
     EXPECT_EQ(values<float>(out[0]), floats({0, 3, 1, 4, 2, 5}));  // np.arange(6).reshape(2,3).T
 }
 
+TEST(LayoutTranspose, PermOutsideTheAxesIsRefused) {
+    // ONNX's perm is a permutation of 0..rank-1; negative values are not axes here (onnxruntime refuses them too).
+    test::expect_error(
+        [] {
+            OpCase("Transpose").input(arange_f({2, 3})).attr_ints("perm", {-1, 0}).run();
+        },
+        ErrorCode::InvalidModel, {"perm value -1", "rank-2"});
+    test::expect_error(
+        [] {
+            OpCase("Transpose").input(arange_f({2, 3})).attr_ints("perm", {0, 2}).run();
+        },
+        ErrorCode::InvalidModel, {"perm value 2"});
+}
+
 TEST(LayoutTranspose, ThreeD) {
     auto out = OpCase("Transpose").input(arange_f({2, 3, 4})).attr_ints("perm", {2, 0, 1}).run();
     EXPECT_EQ(out[0].shape(), (Shape{4, 2, 3}));
