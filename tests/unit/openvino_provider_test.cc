@@ -17,34 +17,14 @@
 #include "providers/openvino/ov_core.h"
 #include "support/expect_error.h"
 #include "support/model_builder.h"
+#include "support/openvino_models.h"
 
 namespace kiln::test {
 namespace {
 
-constexpr const char* kOpenVINO = "OpenVINOExecutionProvider";
-
-SessionOptions openvino(ProviderOptions options = {{"device_type", "CPU"}, {"precision", "FP32"}}) {
-    SessionOptions o;
-    o.append_provider(kOpenVINO, std::move(options));
-    return o;
-}
-
 Session session_of(const ModelBuilder& b, const SessionOptions& options) {
     std::string bytes = b.bytes();
     return Session(bytes.data(), bytes.size(), options);
-}
-
-Tensor random_floats(Shape shape, uint32_t seed) {
-    Tensor t(DType::Float, shape);
-    std::mt19937 rng(seed);
-    std::uniform_real_distribution<float> u(-1.f, 1.f);
-    for (int64_t i = 0; i < t.element_count(); ++i) t.data<float>()[i] = u(rng);
-    return t;
-}
-
-std::vector<float> values(int64_t n, uint32_t seed) {
-    Tensor t = random_floats({n}, seed);
-    return {t.data<float>(), t.data<float>() + n};
 }
 
 void expect_near(const Tensor& got, const Tensor& want, float tol = 1e-4f) {
@@ -59,35 +39,6 @@ std::map<std::string, NodeAssignment> assignments(const Session& s) {
     std::map<std::string, NodeAssignment> by_name;
     for (const NodeAssignment& a : s.node_assignments()) by_name[a.node_name] = a;
     return by_name;
-}
-
-// y = Relu(MatMul(x, W1)) -> Cast(double) -> Neg -> Cast(float) -> MatMul(., W2) + b. x: [N, 8].
-ModelBuilder split_model() {
-    ModelBuilder b(17);
-    b.input("x", {-1, 8}, 1, {"N", ""}).output("y", {-1, 4});
-    b.initializer_floats("w1", {8, 8}, values(64, 1));
-    b.initializer_floats("w2", {8, 4}, values(32, 2));
-    b.initializer_floats("bias", {4}, values(4, 3));
-    b.node("MatMul", {"x", "w1"}, {"h"}, "mm1");
-    b.node("Relu", {"h"}, {"r"}, "relu");
-    attr_int(b.node("Cast", {"r"}, {"d"}, "to_double"), "to", 11);
-    b.node("Neg", {"d"}, {"nd"}, "neg");
-    attr_int(b.node("Cast", {"nd"}, {"f"}, "to_float"), "to", 1);
-    b.node("MatMul", {"f", "w2"}, {"m2"}, "mm2");
-    b.node("Add", {"m2", "bias"}, {"y"}, "add");
-    return b;
-}
-
-// y = Sigmoid(Conv(x, W) + x): [1, 4, 8, 8] with a 3x3 convolution.
-ModelBuilder conv_model() {
-    ModelBuilder b(17);
-    b.input("x", {1, 4, 8, 8}).output("y", {1, 4, 8, 8});
-    b.initializer_floats("w", {4, 4, 3, 3}, values(144, 4));
-    auto& conv = b.node("Conv", {"x", "w"}, {"c"}, "conv");
-    attr_ints(conv, "pads", {1, 1, 1, 1});
-    b.node("Add", {"c", "x"}, {"s"}, "add");
-    b.node("Sigmoid", {"s"}, {"y"}, "sigmoid");
-    return b;
 }
 
 TEST(OpenVINOProvider, WholeGraphRunsOnOpenVINOAndMatchesTheCpuProvider) {
