@@ -17,8 +17,8 @@
 #include "common/half.h"
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/kernel.h"
-#include "providers/cpu/random_values.h"
 
 namespace kiln::cpu {
 namespace {

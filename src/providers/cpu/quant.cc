@@ -12,6 +12,7 @@
 
 #include "common/half.h"
 #include "common/parallel.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/elementwise_common.h"
 #include "providers/cpu/quant_formats.h"
 #include "providers/cpu/quant_kernels.h"
@@ -184,19 +185,6 @@ void store_ints(const int64_t* v, Tensor& out) {
             pack_bits(bits.data(), n, dtype_bits(out.dtype()), out.raw_data());
             break;
         }
-    }
-}
-
-double round_to_precision(double v, DType t) {
-    switch (t) {
-        case DType::Float:
-            return static_cast<float>(v);
-        case DType::Float16:
-            return half_to_float(float_to_half(static_cast<float>(v)));
-        case DType::BFloat16:
-            return bf16_to_float(float_to_bf16(static_cast<float>(v)));
-        default:
-            return v;
     }
 }
 

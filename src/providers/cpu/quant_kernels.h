@@ -38,9 +38,6 @@ bool integer_range(DType t, int64_t& lo, int64_t& hi);
 // Writes integer values (already within the type's range) into an integer tensor, packing sub-byte types.
 void store_ints(const int64_t* v, Tensor& out);
 
-// `v` rounded to the precision of float type `t` (float, float16, bfloat16; double and others: unchanged).
-double round_to_precision(double v, DType t);
-
 // Calls fn(target_index, source_index) for every element of `target` in order, where `source` broadcasts to
 // `target` numpy-style; InvalidArgument naming `node` and `what` when it does not.
 template <typename Fn>

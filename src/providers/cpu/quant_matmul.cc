@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/parallel.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/quant_kernels.h"
 
 namespace kiln::cpu::quant {

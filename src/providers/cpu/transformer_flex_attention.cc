@@ -5,57 +5,22 @@
 // softmax precision's dtype (softmax_precision, else float32, or double for double inputs), as in the reference.
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <vector>
 
-#include "common/half.h"
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/evaluate.h"
 #include "providers/cpu/transformer_kernels.h"
 
 namespace kiln::cpu {
 namespace {
 
-bool is_float_type(DType d) {
-    return d == DType::Float || d == DType::Double || d == DType::Float16 || d == DType::BFloat16;
-}
-
-// `v` rounded to the precision of `d` (one of the float types).
-double round_to(DType d, double v) {
-    switch (d) {
-        case DType::Float:
-            return static_cast<float>(v);
-        case DType::Float16:
-            return half_to_float(float_to_half(static_cast<float>(v)));
-        case DType::BFloat16:
-            return bf16_to_float(float_to_bf16(static_cast<float>(v)));
-        default:
-            return v;
-    }
-}
-
 // A tensor of dtype `d` holding `v`.
-Tensor tensor_of(DType d, const Shape& shape, const std::vector<double>& v) {
+Tensor tensor_of(const ir::Node& node, DType d, const Shape& shape, const std::vector<double>& v) {
     Tensor t(d, shape);
-    const int64_t n = t.element_count();
-    for (int64_t i = 0; i < n; ++i) {
-        switch (d) {
-            case DType::Float:
-                t.data<float>()[i] = static_cast<float>(v[i]);
-                break;
-            case DType::Double:
-                t.data<double>()[i] = v[i];
-                break;
-            case DType::Float16:
-                t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v[i]));
-                break;
-            default:
-                t.data<uint16_t>()[i] = float_to_bf16(static_cast<float>(v[i]));
-                break;
-        }
-    }
+    store_values(node, t, v);
     return t;
 }
 
@@ -65,7 +30,7 @@ class FlexAttentionKernel : public Kernel {
         if (const ir::Attribute* a = node.find_attribute("scale")) scale_ = std::make_unique<float>(a->f);
         if (node.has_attribute("softmax_precision")) {
             int64_t p = node.attr_int("softmax_precision", 0);
-            KILN_CHECK(dtype_is_valid(static_cast<int32_t>(p)) && is_float_type(static_cast<DType>(p)), InvalidModel,
+            KILN_CHECK(dtype_is_valid(static_cast<int32_t>(p)) && is_float_dtype(static_cast<DType>(p)), InvalidModel,
                        node.describe(), ": softmax_precision ", p, " is not float, float16, bfloat16 or double");
             precision_ = static_cast<DType>(p);
         }
@@ -87,7 +52,7 @@ class FlexAttentionKernel : public Kernel {
         const Tensor& k = *ctx.input(1);
         const Tensor& v = *ctx.input(2);
         for (const Tensor* t : {&q, &k, &v})
-            KILN_CHECK(is_float_type(t->dtype()), NotImplemented, node.describe(), ": dtype ", dtype_name(t->dtype()),
+            KILN_CHECK(is_float_dtype(t->dtype()), NotImplemented, node.describe(), ": dtype ", dtype_name(t->dtype()),
                        " is not supported");
         const Shape& qs = q.shape();
         const Shape& ks = k.shape();
@@ -102,11 +67,11 @@ class FlexAttentionKernel : public Kernel {
                                                              : DType::Float;
         // sqrt(scale) in float32, rounded to the input type; Q and K are scaled (and rounded) before the product.
         const float sc = scale_ ? *scale_ : static_cast<float>(1.0 / std::sqrt(static_cast<double>(e)));
-        const double root = round_to(in, std::sqrt(sc));
+        const double root = round_to_precision(std::sqrt(sc), in);
         std::vector<double> qd = ops::tensor_to_doubles(q), kd = ops::tensor_to_doubles(k);
         const std::vector<double> vd = ops::tensor_to_doubles(v);
-        for (double& x : qd) x = round_to(in, x * root);
-        for (double& x : kd) x = round_to(in, x * root);
+        for (double& x : qd) x = round_to_precision(x * root, in);
+        for (double& x : kd) x = round_to_precision(x * root, in);
 
         const Shape score_shape{batch, hq, len, s};
         std::vector<double> scores(static_cast<size_t>(batch * hq * len * s));
@@ -122,7 +87,7 @@ class FlexAttentionKernel : public Kernel {
                         for (int64_t j = 0; j < s; ++j) {
                             double acc = 0;
                             for (int64_t c = 0; c < e; ++c) acc += qp[i * e + c] * kp[j * e + c];
-                            out[i * s + j] = round_to(compute, acc);
+                            out[i * s + j] = round_to_precision(acc, compute);
                         }
                 }
             },
@@ -136,7 +101,7 @@ class FlexAttentionKernel : public Kernel {
             for (int64_t j = 0; j < s; ++j) mx = std::max(mx, row[j]);
             double sum = 0;
             for (int64_t j = 0; j < s; ++j) sum += row[j] = std::exp(row[j] - mx);
-            for (int64_t j = 0; j < s; ++j) row[j] = round_to(compute, row[j] / sum);
+            for (int64_t j = 0; j < s; ++j) row[j] = round_to_precision(row[j] / sum, compute);
         }
 
         if (prob_mod_) scores = apply_mod(*prob_mod_, "prob_mod", node, compute, score_shape, scores, ctx.threads);
@@ -150,11 +115,10 @@ class FlexAttentionKernel : public Kernel {
             for (int64_t i = 0; i < len; ++i)
                 for (int64_t j = 0; j < s; ++j) {
                     const double w = pp[i * s + j];
-                    for (int64_t c = 0; c < ev; ++c) out[i * ev + c] += w * round_to(compute, vp[j * ev + c]);
+                    for (int64_t c = 0; c < ev; ++c) out[i * ev + c] += w * round_to_precision(vp[j * ev + c], compute);
                 }
         }
-        Tensor result = tensor_of(ctx.output(0)->dtype(), ctx.output(0)->shape(), y);
-        std::memcpy(ctx.output(0)->raw_data(), result.raw_data(), result.byte_size());
+        store_values(ctx.node, *ctx.output(0), y);
     }
 
   private:
@@ -162,13 +126,13 @@ class FlexAttentionKernel : public Kernel {
     static std::vector<double> apply_mod(const ir::Graph& graph, const char* key, const ir::Node& node, DType dtype,
                                          const Shape& shape, const std::vector<double>& values, int threads) {
         const std::string what = str(key, " of ", node.describe());
-        std::vector<Tensor> out = evaluate_graph(graph, {tensor_of(dtype, shape, values)}, threads, what);
+        std::vector<Tensor> out = evaluate_graph(graph, {tensor_of(node, dtype, shape, values)}, threads, what);
         KILN_CHECK(out.size() == 1 && out[0].shape() == shape, InvalidArgument, what, ": output must have shape ",
                    shape_to_string(shape), ", got ", out.empty() ? "none" : shape_to_string(out[0].shape()));
-        KILN_CHECK(is_float_type(out[0].dtype()), InvalidArgument, what, ": output dtype ", dtype_name(out[0].dtype()),
+        KILN_CHECK(is_float_dtype(out[0].dtype()), InvalidArgument, what, ": output dtype ", dtype_name(out[0].dtype()),
                    " is not a float type");
         std::vector<double> result = ops::tensor_to_doubles(out[0]);
-        for (double& x : result) x = round_to(dtype, x);
+        for (double& x : result) x = round_to_precision(x, dtype);
         return result;
     }
 

@@ -11,9 +11,9 @@
 
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/elementwise_common.h"
 #include "providers/cpu/kernel.h"
-#include "providers/cpu/random_values.h"
 #include "providers/cpu/vec_math.h"
 
 namespace kiln::cpu {

@@ -1,4 +1,4 @@
-#include "providers/cpu/random_values.h"
+#include "providers/cpu/double_values.h"
 
 #include <cstring>
 
@@ -26,9 +26,26 @@ std::mt19937_64 RandomSource::engine() const {
     return std::mt19937_64((static_cast<uint64_t>(rd()) << 32) ^ rd());
 }
 
+bool is_float_dtype(DType t) {
+    return t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16;
+}
+
 void check_float(const ir::Node& node, DType t, const char* what) {
-    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16, NotImplemented,
-               node.describe(), ": ", what, " dtype ", dtype_name(t), " is not supported");
+    KILN_CHECK(is_float_dtype(t), NotImplemented, node.describe(), ": ", what, " dtype ", dtype_name(t),
+               " is not supported");
+}
+
+double round_to_precision(double v, DType t) {
+    switch (t) {
+        case DType::Float:
+            return static_cast<float>(v);
+        case DType::Float16:
+            return half_to_float(float_to_half(static_cast<float>(v)));
+        case DType::BFloat16:
+            return bf16_to_float(float_to_bf16(static_cast<float>(v)));
+        default:
+            return v;
+    }
 }
 
 // Writes v[i] (doubles) into the tensor, converting to its element type.
