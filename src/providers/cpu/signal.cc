@@ -5,9 +5,9 @@
 #include <complex>
 #include <vector>
 
-#include "common/half.h"
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/kernel.h"
 
 namespace kiln::cpu {
@@ -15,42 +15,6 @@ namespace {
 
 using Complex = std::complex<double>;
 constexpr double kPi = 3.14159265358979323846;
-
-void check_float_dtype(const ir::Node& node, DType t, const char* what) {
-    KILN_CHECK(t == DType::Float || t == DType::Double || t == DType::Float16 || t == DType::BFloat16, NotImplemented,
-               node.describe(), ": ", what, " dtype ", dtype_name(t), " is not supported");
-}
-
-// Writes doubles into a tensor of any numeric dtype (integers truncate, as numpy's astype does).
-void store_doubles(const ir::Node& node, Tensor& t, const std::vector<double>& v) {
-    int64_t n = t.element_count();
-    switch (t.dtype()) {
-#define KILN_STORE_CASE(D, T)                                                  \
-    case DType::D:                                                             \
-        for (int64_t i = 0; i < n; ++i) t.data<T>()[i] = static_cast<T>(v[i]); \
-        return;
-        KILN_STORE_CASE(Float, float)
-        KILN_STORE_CASE(Double, double)
-        KILN_STORE_CASE(Int8, int8_t)
-        KILN_STORE_CASE(Int16, int16_t)
-        KILN_STORE_CASE(Int32, int32_t)
-        KILN_STORE_CASE(Int64, int64_t)
-        KILN_STORE_CASE(UInt8, uint8_t)
-        KILN_STORE_CASE(UInt16, uint16_t)
-        KILN_STORE_CASE(UInt32, uint32_t)
-        KILN_STORE_CASE(UInt64, uint64_t)
-#undef KILN_STORE_CASE
-        case DType::Float16:
-            for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_half(static_cast<float>(v[i]));
-            return;
-        case DType::BFloat16:
-            for (int64_t i = 0; i < n; ++i) t.data<uint16_t>()[i] = float_to_bf16(static_cast<float>(v[i]));
-            return;
-        default:
-            fail(ErrorCode::NotImplemented, node.describe(), ": output dtype ", dtype_name(t.dtype()),
-                 " is not supported");
-    }
-}
 
 int64_t scalar_value(const ir::Node& node, const Tensor& t, const char* what) {
     KILN_CHECK(t.element_count() == 1, InvalidArgument, node.describe(), ": ", what, " must hold one value");
@@ -121,7 +85,7 @@ class DftKernel : public Kernel {
         const ir::Node& node = ctx.node;
         const Tensor& x = *ctx.input(0);
         Tensor& y = *ctx.output(0);
-        check_float_dtype(node, x.dtype(), "input");
+        check_float(node, x.dtype(), "input");
         const Shape& xs = x.shape();
         int64_t rank = static_cast<int64_t>(xs.size());
         int64_t axis = ctx.input(2) ? scalar_value(node, *ctx.input(2), "axis") : -2;
@@ -170,7 +134,7 @@ class DftKernel : public Kernel {
                 }
             },
             n * n);
-        store_doubles(node, y, out);
+        store_values(node, y, out);
     }
 
   private:
@@ -185,7 +149,7 @@ class StftKernel : public Kernel {
         const ir::Node& node = ctx.node;
         const Tensor& x = *ctx.input(0);
         Tensor& y = *ctx.output(0);
-        check_float_dtype(node, x.dtype(), "signal");
+        check_float(node, x.dtype(), "signal");
         const Shape& xs = x.shape();
         const Shape& ys = y.shape();
         int64_t batch = xs[0], len = xs[1], comps = xs[2];
@@ -223,7 +187,7 @@ class StftKernel : public Kernel {
                 }
             },
             fl * fl);
-        store_doubles(node, y, out);
+        store_values(node, y, out);
         (void)onesided_;  // the output's bin count (from the shape function) already reflects it
     }
 
@@ -257,7 +221,7 @@ class WindowKernel : public Kernel {
                     v[k] = 0.42 - 0.5 * std::cos(a) + 0.08 * std::cos(2.0 * a);
             }
         }
-        store_doubles(ctx.node, y, v);
+        store_values(ctx.node, y, v);
     }
 
   private:
@@ -304,7 +268,7 @@ class MelWeightMatrixKernel : public Kernel {
                     set(j, i, static_cast<double>(hi - j) / static_cast<double>(hi - center));
             }
         }
-        store_doubles(node, y, out);
+        store_values(node, y, out);
     }
 };
 

@@ -12,6 +12,7 @@
 
 #include "common/parallel.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/double_values.h"
 #include "providers/cpu/elementwise_common.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/gemm.h"
@@ -23,10 +24,7 @@ namespace {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 void check_float_dtype(const ir::Node& node, const Tensor* t, const char* what) {
-    if (!t) return;
-    DType d = t->dtype();
-    KILN_CHECK(d == DType::Float || d == DType::Double || d == DType::Float16 || d == DType::BFloat16, NotImplemented,
-               node.describe(), ": ", what, " dtype ", dtype_name(d), " is not supported");
+    if (t) check_float(node, t->dtype(), what);
 }
 
 // Writes `n` floats into `t` (any float dtype).
