@@ -33,6 +33,8 @@ class SessionOptions {
     SessionOptions& add_config_entry(std::string key, std::string value);
     // The value for `key`, or `fallback` when absent.
     std::string config_entry(const std::string& key, const std::string& fallback = "") const;
+    // A "0"/"1" entry (absent: false); InvalidArgument naming the key for any other value.
+    bool config_flag(const std::string& key) const;
 
     std::vector<ProviderEntry> providers;
     std::map<std::string, std::string> config_entries;

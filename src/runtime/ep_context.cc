@@ -16,13 +16,6 @@ namespace {
 constexpr const char* kDomain = "com.microsoft";
 constexpr const char* kOpType = "EPContext";
 
-bool flag(const SessionOptions& options, const std::string& key) {
-    std::string value = options.config_entry(key, "0");
-    KILN_CHECK(value == "0" || value == "1", InvalidArgument, "session config entry '", key, "' must be 0 or 1, got '",
-               value, "'");
-    return value == "1";
-}
-
 ir::Attribute int_attribute(int64_t i) {
     ir::Attribute a;
     a.kind = ir::Attribute::Kind::Int;
@@ -100,11 +93,11 @@ std::string provider_names(const std::vector<std::unique_ptr<providers::Executio
 
 EpContextOptions parse_ep_context_options(const SessionOptions& options) {
     EpContextOptions parsed;
-    parsed.enable = flag(options, "ep.context_enable");
-    parsed.embed = flag(options, "ep.context_embed_mode");
+    parsed.enable = options.config_flag("ep.context_enable");
+    parsed.embed = options.config_flag("ep.context_embed_mode");
     parsed.file_path = options.config_entry("ep.context_file_path");
     parsed.node_name_prefix = options.config_entry("ep.context_node_name_prefix");
-    bool share = flag(options, "ep.share_ep_contexts");
+    bool share = options.config_flag("ep.share_ep_contexts");
     // The combination ONNX Runtime's OpenVINO provider rejects: a shared context cannot live inside each node.
     KILN_CHECK(!(share && parsed.enable && parsed.embed), InvalidArgument,
                "ep.share_ep_contexts=1 cannot be combined with ep.context_enable=1 and ep.context_embed_mode=1 (a "

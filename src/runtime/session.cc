@@ -36,6 +36,13 @@ std::string SessionOptions::config_entry(const std::string& key, const std::stri
     return it == config_entries.end() ? fallback : it->second;
 }
 
+bool SessionOptions::config_flag(const std::string& key) const {
+    std::string value = config_entry(key, "0");
+    KILN_CHECK(value == "0" || value == "1", InvalidArgument, "session config entry '", key, "' must be 0 or 1, got '",
+               value, "'");
+    return value == "1";
+}
+
 struct Session::Impl {
     SessionOptions options;
     std::string model_path;  // the file the model came from; empty for a model from memory
@@ -67,7 +74,7 @@ struct Session::Impl {
     // node name -> why the device providers left it to the CPU provider
     std::unordered_map<std::string, std::string> assign_to_providers(ir::Graph& graph);
     void assign_rest_to_cpu(const ir::Graph& graph, const std::unordered_map<std::string, std::string>& reasons);
-    bool cpu_fallback_disabled() const { return options.config_entry("session.disable_cpu_ep_fallback") == "1"; }
+    bool cpu_fallback_disabled() const { return options.config_flag("session.disable_cpu_ep_fallback"); }
 };
 
 namespace {

@@ -193,6 +193,10 @@ TEST(ProviderPartitioning, DisabledCpuFallbackNamesTheNodes) {
     failing.add_config_entry("session.disable_cpu_ep_fallback", "1");
     expect_error([&] { run_diamond(failing); }, ErrorCode::DeviceError,
                  {"stand-in cannot compile Tanh", "disable_cpu_ep_fallback"});
+    SessionOptions bad_value;
+    bad_value.add_config_entry("session.disable_cpu_ep_fallback", "yes");
+    expect_error([&] { run_diamond(bad_value); }, ErrorCode::InvalidArgument,
+                 {"session.disable_cpu_ep_fallback", "'yes'"});
     SessionOptions conflicting = device;
     conflicting.append_provider("CPUExecutionProvider");
     expect_error([&] { run_diamond(conflicting); }, ErrorCode::InvalidArgument,
