@@ -77,8 +77,8 @@ const std::vector<KeyCase>& key_cases() {
         {"precision", {{"precision", "ACCURACY"}}, {{"precision", "FP64"}}, ErrorCode::InvalidArgument, "FP32"},
         {"num_of_threads", {{"num_of_threads", "8"}}, {{"num_of_threads", "0"}}, ErrorCode::InvalidArgument, "1 to"},
         {"num_streams", {{"num_streams", "4"}}, {{"num_streams", "-2"}}, ErrorCode::InvalidArgument, "1 to"},
-        // Any path: OpenVINO creates the folder when it first writes to it.
-        {"cache_dir", {{"cache_dir", "kiln_cache"}}, {}, ErrorCode::InvalidArgument, ""},
+        // Any path that can be written (created if missing); an unusable one is a warning (test below).
+        {"cache_dir", {{"cache_dir", KILN_TEST_TMP "/options_cache"}}, {}, ErrorCode::InvalidArgument, ""},
         {"context",
          {{"device_type", "GPU"}, {"context", "0x123456ff"}},
          {{"device_type", "GPU"}, {"context", "0xcl_ctx"}},
@@ -153,11 +153,18 @@ TEST(OpenVINOOptions, EveryKeyValidAndInvalid) {
     }
 }
 
+TEST(OpenVINOOptions, UnusableCacheDirIsAWarningAndNoCache) {
+    // OpenVINO would fail silently writing there; the session compiles without a cache instead, and says so.
+    Parsed p = parse({{"cache_dir", "/proc/kiln_cache"}});
+    EXPECT_EQ(p.options.cache_dir, "");
+    expect_warning(p.warnings, {"cache_dir='/proc/kiln_cache'", "without a model cache"});
+}
+
 TEST(OpenVINOOptions, ValidValuesLandInTheOptions) {
     Parsed p = parse({{"device_type", "GPU"},
                       {"num_of_threads", "8"},
                       {"num_streams", "4"},
-                      {"cache_dir", "kiln_cache"},
+                      {"cache_dir", KILN_TEST_TMP "/options_cache"},
                       {"context", "0x123456ff"},
                       {"model_priority", "HIGH"},
                       {"enable_opencl_throttling", "True"},
@@ -168,7 +175,7 @@ TEST(OpenVINOOptions, ValidValuesLandInTheOptions) {
     const OpenVINOOptions& o = p.options;
     EXPECT_EQ(o.num_of_threads, 8);
     EXPECT_EQ(o.num_streams, 4);
-    EXPECT_EQ(o.cache_dir, "kiln_cache");
+    EXPECT_EQ(o.cache_dir, KILN_TEST_TMP "/options_cache");
     EXPECT_EQ(o.context, 0x123456ffu);
     EXPECT_EQ(o.model_priority, ov::ModelPriority::High);
     EXPECT_TRUE(o.enable_opencl_throttling);

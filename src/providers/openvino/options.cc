@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -549,6 +550,21 @@ void check_num_streams(const OpenVINOOptions& options, const std::string& value,
 
 // A precision given for a meta device reaches each listed device that accepts it; the others compute at their
 // own default (see properties.h).
+// Why `dir` cannot hold a model cache ("" when it can): it is created if missing, and a file is written and
+// removed in it. OpenVINO itself fails silently on a folder it cannot write.
+std::string cache_dir_problem(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return "cannot create it: " + ec.message();
+    std::filesystem::path probe = std::filesystem::path(dir) / ".kiln-write-probe";
+    {
+        std::ofstream out(probe, std::ios::binary);
+        if (!(out << 'k')) return "cannot write in it";
+    }
+    std::filesystem::remove(probe, ec);
+    return "";
+}
+
 void warn_precision_per_device(const OpenVINOOptions& options, Warnings& warn) {
     if (!options.device.is_meta() || !options.precision_given) return;
     for (const std::string& d : options.device.devices) {
@@ -719,7 +735,14 @@ OpenVINOOptions parse_options(const std::map<std::string, std::string>& raw, con
         options.num_streams = parse_count("num_streams", *v);
         check_num_streams(options, *v, catalog);
     }
-    if (const std::string* v = given("cache_dir")) options.cache_dir = *v;
+    if (const std::string* v = given("cache_dir"); v && !v->empty()) {
+        options.cache_dir = *v;
+        std::string problem = cache_dir_problem(*v);
+        if (!problem.empty()) {
+            warn.add("OpenVINO option cache_dir='", *v, "': ", problem, "; compiling without a model cache");
+            options.cache_dir.clear();
+        }
+    }
     if (const std::string* v = given("context"); v && !v->empty()) {
         options.context = parse_context(*v);
         if (!options.device.uses("GPU")) {
