@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every kiln test: the clang-format check, the docs/ops.md staleness check, the C++ unit tests and the
 # ONNX backend conformance suite (CTest), then the Python end-to-end tests against onnxruntime and
-# onnx.reference, and the tests of the Python package kiln on the build's module (build/python) (pytest).
+# onnx.reference, and the tests of the Python package kiln on the build's module (build/python) (pytest); then the
+# C++ unit tests again under ASan + UBSan (scripts/sanitize.sh asan, clang, build-asan/) and each libFuzzer target
+# for KILN_FUZZ_SECONDS (default 30) seconds (scripts/fuzz.sh, same build). KILN_SKIP_SANITIZERS=1 leaves those two
+# out. The TSan run of the concurrency tests is scripts/sanitize.sh tsan (not run here: a third full build).
 # Builds first if needed.
 # Requires scripts/setup.sh to have run once (packages, .venv).
 set -euo pipefail
@@ -15,4 +18,8 @@ scripts/check_format.sh || status=1
 (cd build && ctest --output-on-failure -j2) || status=1
 KILN_BIN="$PWD/build/tools/kiln/kiln" .venv/bin/python -m pytest -q tests/models || status=1
 PYTHONPATH="$PWD/build/python" .venv/bin/python -m pytest -q tests/python || status=1
+if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then
+    scripts/sanitize.sh asan || status=1
+    scripts/fuzz.sh "${KILN_FUZZ_SECONDS:-30}" || status=1
+fi
 exit $status

@@ -1,0 +1,59 @@
+#include "fuzz_util.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace kiln::fuzz {
+namespace {
+
+constexpr int64_t kMaxRunElements = 4096;
+
+// A tensor input's shape with symbolic or unknown dims taken as 1, or false when it is not a small tensor.
+bool small_shape(const ValueInfo& input, Shape& shape) {
+    if (input.kind != ValueKind::Tensor || !input.type.has_rank()) return false;
+    int64_t count = 1;
+    for (const Dim& d : *input.type.shape) {
+        int64_t v = d.known() ? d.value : 1;
+        if (v > kMaxRunElements) return false;
+        count *= v;
+        if (count > kMaxRunElements) return false;
+        shape.push_back(v);
+    }
+    return input.type.dtype != DType::Undefined;
+}
+
+}  // namespace
+
+void run_when_small(const Session& session) {
+    for (const NodeAssignment& node : session.node_assignments()) {
+        if (node.op_type == "Loop" || node.op_type == "Scan") return;
+    }
+    std::vector<NamedValue> feeds;
+    for (const ValueInfo& input : session.inputs()) {
+        Shape shape;
+        if (!small_shape(input, shape)) return;
+        feeds.push_back({input.name, Tensor(input.type.dtype, shape)});
+    }
+    try {
+        session.run_values(feeds);
+    } catch (const Error&) {
+    }
+}
+
+std::string scratch_dir(const std::string& name) {
+    std::filesystem::path dir = std::filesystem::path(KILN_FUZZ_TMP) / (name + "." + std::to_string(getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    return dir.string();
+}
+
+void write_seed(const std::string& folder, const std::string& file, const std::string& bytes) {
+    if (folder.empty()) return;
+    std::filesystem::create_directories(folder);
+    std::ofstream out(std::filesystem::path(folder) / file, std::ios::binary);
+    out << bytes;
+}
+
+}  // namespace kiln::fuzz
