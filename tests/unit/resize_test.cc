@@ -68,6 +68,22 @@ TEST(ResizeTest, KeepAspectRatioNotLarger) {
     EXPECT_EQ(y.shape(), (Shape{1, 1, 4, 4}));
 }
 
+// sizes of 0 with antialias (the backend test resize_downsample_sizes_cubic_antialias run on zero inputs, found by
+// fuzz/model_loader_fuzz): the scale 0 gave an infinite filter width before; the output is empty.
+TEST(ResizeTest, AntialiasToSizeZeroIsEmpty) {
+    for (const char* mode : {"linear", "cubic"}) {
+        auto y = test::OpCase("Resize")
+                     .input(kX)
+                     .missing_input()
+                     .missing_input()
+                     .input(Tensor::from_vector<int64_t>(DType::Int64, {4}, std::vector<int64_t>{1, 1, 0, 0}))
+                     .attr_int("antialias", 1)
+                     .attr_string("mode", mode)
+                     .run()[0];
+        EXPECT_EQ(y.shape(), (Shape{1, 1, 0, 0})) << mode;
+    }
+}
+
 TEST(ResizeTest, CubicIdentityScale) {
     // scale 1 on every axis leaves the input unchanged
     auto y = test::OpCase("Resize")

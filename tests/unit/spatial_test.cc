@@ -1,6 +1,8 @@
 // Spatial-family CPU kernel and shape-function tests; expected values from the numpy expressions in the comments.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "kiln/session.h"
 #include "support/expect_error.h"
 #include "support/model_builder.h"
@@ -207,6 +209,34 @@ TEST(SpatialTest, GridSampleModes) {
                  .attr_string("padding_mode", "border")
                  .run()[0];
     expect_values(b, {1, 1, 1, 2}, {1, 2});
+}
+
+// Grid values that no index type holds (found by fuzz/external_data_fuzz: 6.5e27 made the float -> index conversion
+// undefined). With zeros padding such a point, and NaN, reads zero pixels; border and reflection bring it back
+// inside, so the output is one of the input's values (nearest) or between them (linear).
+TEST(SpatialTest, GridSampleFarAndNaNCoordinates) {
+    Tensor x = vec({1, 1, 2, 2}, {1, 2, 3, 4});
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    Tensor g = vec({1, 1, 4, 2}, {6.5e27f, 0, -3e38f, 0.5f, 0, nan, 1e20f, -1e20f});
+    for (const char* mode : {"nearest", "linear", "cubic"}) {
+        auto zeros = test::OpCase("GridSample").input(x).input(g).attr_string("mode", mode).run()[0];
+        expect_values(zeros, {1, 1, 1, 4}, {0, 0, 0, 0});
+    }
+    for (const char* padding : {"border", "reflection"}) {
+        for (const char* mode : {"nearest", "linear"}) {
+            Tensor far = vec({1, 1, 3, 2}, {6.5e27f, 0, -3e38f, 0.5f, 1e20f, -1e20f});
+            auto y = test::OpCase("GridSample")
+                         .input(x)
+                         .input(far)
+                         .attr_string("mode", mode)
+                         .attr_string("padding_mode", padding)
+                         .run()[0];
+            for (int64_t i = 0; i < y.element_count(); ++i) {
+                EXPECT_GE(y.data<float>()[i], 1.f) << padding << " " << mode << " point " << i;
+                EXPECT_LE(y.data<float>()[i], 4.f) << padding << " " << mode << " point " << i;
+            }
+        }
+    }
 }
 
 TEST(SpatialTest, GridSampleRejectsGridRank) {

@@ -117,7 +117,8 @@ class ResizeKernel : public Kernel {
         }
         std::vector<AxisTable> tables(rank);
         std::vector<bool> active(rank, false);
-        for (int64_t a : axes) {
+        // An empty output (a size or scale of 0) has nothing to sample: its scale would give no finite filter.
+        for (int64_t a : yt.element_count() > 0 ? axes : std::vector<int64_t>{}) {
             bool identity = std::fabs(geo.scales[a] - 1.0) < 1e-12 && ys[a] == xs[a] &&
                             (!have_roi || (roi_start[a] == 0.0 && roi_end[a] == 1.0));
             if (identity) continue;

@@ -26,21 +26,22 @@ void check_float(const ir::Node& node, DType t, const char* what) {
 enum class SampleMode { Linear, Nearest, Cubic };
 enum class PaddingMode { Zeros, Border, Reflection };
 
-// Reflects x into [lo, hi] by the nearer border, repeatedly (as PyTorch's GridSampler does).
+// Reflects x into [lo, hi] by the nearer border, repeatedly (as PyTorch's GridSampler does). The number of
+// reflections stays a float: a grid value may be far beyond any integer type.
 float reflect(float x, float lo, float hi) {
     float range = hi - lo;
     if (range <= 0) return lo;
     if (x < lo) {
         float dx = lo - x;
-        int64_t n = static_cast<int64_t>(dx / range);
-        float r = dx - static_cast<float>(n) * range;
-        return n % 2 == 0 ? lo + r : hi - r;
+        float n = std::floor(dx / range);
+        float r = dx - n * range;
+        return std::fmod(n, 2.f) == 0 ? lo + r : hi - r;
     }
     if (x > hi) {
         float dx = x - hi;
-        int64_t n = static_cast<int64_t>(dx / range);
-        float r = dx - static_cast<float>(n) * range;
-        return n % 2 == 0 ? hi - r : lo + r;
+        float n = std::floor(dx / range);
+        float r = dx - n * range;
+        return std::fmod(n, 2.f) == 0 ? hi - r : lo + r;
     }
     return x;
 }
@@ -117,6 +118,9 @@ class GridSampleKernel : public Kernel {
                                 c = reflect(c, lo[d], hi[d]);
                             }
                         }
+                        // A NaN or far-away coordinate (only zeros padding leaves those) is a zero pixel; kept
+                        // finite and small so that the conversion to an index below is defined.
+                        if (!(std::fabs(c) <= len + 4)) c = -len - 4;
                         int64_t base;
                         if (mode_ == SampleMode::Nearest) {
                             base = static_cast<int64_t>(c);
