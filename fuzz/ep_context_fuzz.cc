@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         kiln::Session session(bytes.data(), bytes.size(), kiln::test::openvino());
         kiln::fuzz::run_when_small(session);
-    } catch (const kiln::Error&) {
+    } catch (const kiln::Error& e) {
+        kiln::fuzz::expected(e);
     }
     return 0;
 }

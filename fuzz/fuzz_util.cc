@@ -2,8 +2,10 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
 namespace kiln::fuzz {
 namespace {
@@ -38,8 +40,14 @@ void run_when_small(const Session& session) {
     }
     try {
         session.run_values(feeds);
-    } catch (const Error&) {
+    } catch (const Error& e) {
+        expected(e);
     }
+}
+
+void expected(const Error& error) {
+    static const bool verbose = std::getenv("KILN_FUZZ_VERBOSE") != nullptr;
+    if (verbose) std::cerr << "kiln::Error: " << error.what() << "\n";
 }
 
 std::string scratch_dir(const std::string& name) {

@@ -12,6 +12,9 @@ namespace kiln::fuzz {
 // model, so a run could legitimately take any time). kiln::Error from the run is an expected outcome.
 void run_when_small(const Session& session);
 
+// An expected error: printed to stderr when KILN_FUZZ_VERBOSE is set (to see where inputs are refused).
+void expected(const Error& error);
+
 // A fresh empty folder for this process under the build's fuzz scratch folder (KILN_FUZZ_TMP/<name>.<pid>).
 std::string scratch_dir(const std::string& name);
 

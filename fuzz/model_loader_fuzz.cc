@@ -12,7 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     try {
         kiln::Session session(data, size, options);
         kiln::fuzz::run_when_small(session);
-    } catch (const kiln::Error&) {
+    } catch (const kiln::Error& e) {
+        kiln::fuzz::expected(e);
     }
     return 0;
 }

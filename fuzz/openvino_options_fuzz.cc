@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_util.h"
 #include "kiln/error.h"
 #include "providers/openvino/options.h"
 #include "support/fake_device_catalog.h"
@@ -33,7 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<std::string> warnings;
     try {
         kiln::ov::parse_options(raw, kiln::test::full_catalog(), &warnings);
-    } catch (const kiln::Error&) {
+    } catch (const kiln::Error& e) {
+        kiln::fuzz::expected(e);
     }
     return 0;
 }

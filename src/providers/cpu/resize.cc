@@ -10,6 +10,7 @@
 #include "common/parallel.h"
 #include "ops/resize_scales.h"
 #include "ops/shape_util.h"
+#include "providers/cpu/coordinate.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/kernel.h"
 
@@ -198,7 +199,7 @@ class ResizeKernel : public Kernel {
             t.extrapolate[o] = extra;
             double fl = std::floor(xo);
             double r = xo - fl;
-            int64_t base = static_cast<int64_t>(fl);
+            int64_t base = coordinate_to_index(fl);
             int64_t* idx = t.index.data() + o * t.taps;
             float* wt = t.weight.data() + o * t.taps;
             if (mode_ == Mode::Nearest) {

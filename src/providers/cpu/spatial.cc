@@ -13,6 +13,7 @@
 #include "ops/conv_window.h"
 #include "ops/shape_util.h"
 #include "ops/spatial_algo.h"
+#include "providers/cpu/coordinate.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/kernel.h"
 #include "providers/cpu/spatial_kernels.h"
@@ -225,23 +226,23 @@ class MaxRoiPoolKernel : public Kernel {
                     int64_t r = p / channels, c = p % channels;
                     const float* roi = rois.data() + r * 5;
                     int64_t b = static_cast<int64_t>(roi[0]);
-                    int64_t x1 = static_cast<int64_t>(std::round(roi[1] * scale_));
-                    int64_t y1 = static_cast<int64_t>(std::round(roi[2] * scale_));
-                    int64_t x2 = static_cast<int64_t>(std::round(roi[3] * scale_));
-                    int64_t y2 = static_cast<int64_t>(std::round(roi[4] * scale_));
+                    int64_t x1 = coordinate_to_index(std::round(roi[1] * scale_));
+                    int64_t y1 = coordinate_to_index(std::round(roi[2] * scale_));
+                    int64_t x2 = coordinate_to_index(std::round(roi[3] * scale_));
+                    int64_t y2 = coordinate_to_index(std::round(roi[4] * scale_));
                     int64_t rh = std::max<int64_t>(y2 - y1 + 1, 1), rw = std::max<int64_t>(x2 - x1 + 1, 1);
                     float bin_h = static_cast<float>(rh) / static_cast<float>(ph);
                     float bin_w = static_cast<float>(rw) / static_cast<float>(pw);
                     const float* plane = x.data() + (b * channels + c) * height * width;
                     float* out = y.data() + p * ph * pw;
                     for (int64_t i = 0; i < ph; ++i) {
-                        int64_t hs = static_cast<int64_t>(std::floor(static_cast<float>(i) * bin_h));
-                        int64_t he = static_cast<int64_t>(std::ceil(static_cast<float>(i + 1) * bin_h));
+                        int64_t hs = coordinate_to_index(std::floor(static_cast<float>(i) * bin_h));
+                        int64_t he = coordinate_to_index(std::ceil(static_cast<float>(i + 1) * bin_h));
                         hs = std::clamp<int64_t>(hs + y1, 0, height);
                         he = std::clamp<int64_t>(he + y1, 0, height);
                         for (int64_t j = 0; j < pw; ++j) {
-                            int64_t ws = static_cast<int64_t>(std::floor(static_cast<float>(j) * bin_w));
-                            int64_t we = static_cast<int64_t>(std::ceil(static_cast<float>(j + 1) * bin_w));
+                            int64_t ws = coordinate_to_index(std::floor(static_cast<float>(j) * bin_w));
+                            int64_t we = coordinate_to_index(std::ceil(static_cast<float>(j + 1) * bin_w));
                             ws = std::clamp<int64_t>(ws + x1, 0, width);
                             we = std::clamp<int64_t>(we + x1, 0, width);
                             bool empty = he <= hs || we <= ws;

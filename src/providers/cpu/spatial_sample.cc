@@ -8,6 +8,7 @@
 
 #include "common/parallel.h"
 #include "ops/conv_window.h"
+#include "providers/cpu/coordinate.h"
 #include "providers/cpu/float_view.h"
 #include "providers/cpu/gemm.h"
 #include "providers/cpu/kernel.h"
@@ -118,16 +119,13 @@ class GridSampleKernel : public Kernel {
                                 c = reflect(c, lo[d], hi[d]);
                             }
                         }
-                        // A NaN or far-away coordinate (only zeros padding leaves those) is a zero pixel; kept
-                        // finite and small so that the conversion to an index below is defined.
-                        if (!(std::fabs(c) <= len + 4)) c = -len - 4;
                         int64_t base;
                         if (mode_ == SampleMode::Nearest) {
-                            base = static_cast<int64_t>(c);
+                            base = coordinate_to_index(c);
                             wt[d][0] = 1.f;
                         } else {
                             float f = std::floor(c);
-                            base = static_cast<int64_t>(f) - (mode_ == SampleMode::Cubic ? 1 : 0);
+                            base = coordinate_to_index(f) - (mode_ == SampleMode::Cubic ? 1 : 0);
                             float t = c - f;
                             if (mode_ == SampleMode::Linear) {
                                 wt[d][0] = 1 - t;
@@ -257,7 +255,7 @@ class DeformConvKernel : public Kernel {
                                         off_w[p];
                                     float h0 = std::floor(hpos), w0 = std::floor(wpos);
                                     float th = hpos - h0, tw = wpos - w0;
-                                    int64_t hi0 = static_cast<int64_t>(h0), wi0 = static_cast<int64_t>(w0);
+                                    int64_t hi0 = coordinate_to_index(h0), wi0 = coordinate_to_index(w0);
                                     float v = 0.f;
                                     for (int dh = 0; dh < 2; ++dh) {
                                         int64_t hh = hi0 + dh;
