@@ -152,7 +152,8 @@ TEST(Writer, InitializersOfEveryDtypeKeepTheirBytes) {
         t->set_data_type(dt);
         t->add_dims(5);  // odd, so that the packed sub-byte types end on a half-used byte
         if (dtype == DType::String) {
-            for (const char* s : {"", "a", "zwei", "\xc3\xa9t\xc3\xa9", std::string("nul\0in", 6).c_str()}) {
+            for (const std::string& s : {std::string(), std::string("a"), std::string("zwei"),
+                                         std::string("\xc3\xa9t\xc3\xa9"), std::string("nul\0in", 6)}) {
                 t->add_string_data(s);
             }
         } else {

@@ -31,7 +31,7 @@ enum class PaddingMode { Zeros, Border, Reflection };
 // reflections stays a float: a grid value may be far beyond any integer type.
 float reflect(float x, float lo, float hi) {
     float range = hi - lo;
-    if (range <= 0) return lo;
+    if (range <= 0 || std::isinf(x)) return lo;  // a grid value so large that its position overflowed
     if (x < lo) {
         float dx = lo - x;
         float n = std::floor(dx / range);
