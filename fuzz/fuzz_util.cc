@@ -11,6 +11,9 @@ namespace kiln::fuzz {
 namespace {
 
 constexpr int64_t kMaxRunElements = 4096;
+// Outputs whose known dims hold more than this are not run: a model may ask for any size (Resize to sizes read from
+// its data), and computing it is not a bug, only slow.
+constexpr int64_t kMaxOutputElements = int64_t{1} << 18;
 
 // A tensor input's shape with symbolic or unknown dims taken as 1, or false when it is not a small tensor.
 bool small_shape(const ValueInfo& input, Shape& shape) {
@@ -31,6 +34,13 @@ bool small_shape(const ValueInfo& input, Shape& shape) {
 void run_when_small(const Session& session) {
     for (const NodeAssignment& node : session.node_assignments()) {
         if (node.op_type == "Loop" || node.op_type == "Scan") return;
+    }
+    for (const ValueInfo& output : session.outputs()) {
+        if (!output.type.has_rank()) continue;
+        int64_t count = 1;
+        for (const Dim& d : *output.type.shape) {
+            if (d.known() && (d.value > kMaxOutputElements || (count *= d.value) > kMaxOutputElements)) return;
+        }
     }
     std::vector<NamedValue> feeds;
     for (const ValueInfo& input : session.inputs()) {

@@ -8,8 +8,9 @@
 namespace kiln::fuzz {
 
 // Runs `session` once on zero-filled inputs when that is cheap: every input a tensor whose shape is known (symbolic
-// dims taken as 1) with at most a few thousand elements, and no Loop or Scan (their trip counts come from the
-// model, so a run could legitimately take any time). kiln::Error from the run is an expected outcome.
+// dims taken as 1) with at most a few thousand elements, no output whose known dims make it large, and no Loop or
+// Scan (their trip counts come from the model, so a run could legitimately take any time). kiln::Error from the run is
+// an expected outcome.
 void run_when_small(const Session& session);
 
 // An expected error: printed to stderr when KILN_FUZZ_VERBOSE is set (to see where inputs are refused).
