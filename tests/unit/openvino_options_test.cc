@@ -653,6 +653,8 @@ TEST(OpenVINOLoadConfig, BadFilesAreErrorsNamingFileAndPosition) {
         {"too_big",
          R"({"CPU": {"INFERENCE_NUM_THREADS": 18446744073709551615}})",
          {"at /CPU/INFERENCE_NUM_THREADS", "64-bit"}},
+        // A number beyond double's range (found by fuzz/openvino_options_fuzz: nlohmann::json threw out_of_range).
+        {"number_overflow", R"({"GPU": {"GPU_QUEUE_THROTTLE": 15e99501180516}})", {"not valid JSON", "overflow"}},
         {"deep_array",
          R"({"AUTO": {"DEVICE_PROPERTIES": {"CPU": {"X": [1]}}}})",
          {"at /AUTO/DEVICE_PROPERTIES/CPU/X", "array"}},

@@ -410,7 +410,7 @@ class ConfigReader {
         json root;
         try {
             root = json::parse(text);
-        } catch (const json::parse_error& e) {
+        } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond double (1e999)
             std::string what = e.what();
             size_t tag = what.find("] ");
             invalid(str("not valid JSON: ", tag == std::string::npos ? what : what.substr(tag + 2)));
