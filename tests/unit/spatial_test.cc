@@ -126,6 +126,19 @@ TEST(SpatialTest, DeformConvWithZeroOffsetIsConv) {
     expect_values(s, {1, 1, 2, 2}, {12, 12, 20, 24});
 }
 
+// Offsets that no index type holds (found by fuzz/external_data_fuzz: 1e31 made the float -> index conversion
+// undefined) and NaN: the taps fall outside the input and read zeros. Output (0, 0) gets the far offsets in h for all
+// its taps, so it is the bias alone; the other outputs are the plain window sums plus the bias.
+TEST(SpatialTest, DeformConvFarAndNaNOffsetsReadZeros) {
+    Tensor x = iota({1, 1, 3, 3});
+    Tensor w = vec({1, 1, 2, 2}, {1, 1, 1, 1});
+    const float far[] = {1e31f, -3e38f, std::numeric_limits<float>::quiet_NaN(), 6e23f};
+    Tensor offset(DType::Float, {1, 8, 2, 2});
+    for (int k = 0; k < 4; ++k) offset.data<float>()[(k * 2) * 4] = far[k];
+    auto y = test::OpCase("DeformConv").input(x).input(w).input(offset).input(vec({1}, {1})).run()[0];
+    expect_values(y, {1, 1, 2, 2}, {1, 13, 21, 25});
+}
+
 TEST(SpatialTest, DeformConvRejectsOffsetShape) {
     test::expect_error(
         [] {
