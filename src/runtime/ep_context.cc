@@ -102,11 +102,7 @@ EpContextOptions parse_ep_context_options(const SessionOptions& options) {
     KILN_CHECK(!(share && parsed.enable && parsed.embed), InvalidArgument,
                "ep.share_ep_contexts=1 cannot be combined with ep.context_enable=1 and ep.context_embed_mode=1 (a "
                "shared context is one blob file, not a payload in each node); use ep.context_embed_mode=0");
-    if (share) {
-        log_warning(
-            "ep.share_ep_contexts=1: sharing weights between sessions is not implemented yet; each session "
-            "keeps its own compiled weights");
-    }
+    options.config_flag("ep.stop_share_ep_contexts");  // 0 or 1 (the OpenVINO provider acts on it)
     return parsed;
 }
 

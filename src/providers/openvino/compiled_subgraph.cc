@@ -75,9 +75,6 @@ auto device_call(const std::string& what, F&& f) -> decltype(f()) {
     }
 }
 
-// Tensors smaller than this go into the proto handed to OpenVINO; larger ones stay in kiln's memory, by address.
-constexpr size_t kInlineTensorBytes = 1024;
-
 constexpr size_t kNoPort = static_cast<size_t>(-1);
 
 // The port among `ports` that carries tensor name `name`. When none does: with as many ports as kiln has values,

@@ -1,6 +1,8 @@
 #include "providers/openvino/provider.h"
 
 #include <chrono>
+#include <openvino/runtime/properties.hpp>
+#include <optional>
 #include <set>
 
 #include "common/log.h"
@@ -8,8 +10,10 @@
 #include "ir/subgraph.h"
 #include "providers/openvino/compiled_subgraph.h"
 #include "providers/openvino/devices.h"
+#include "providers/openvino/model_cache.h"
 #include "providers/openvino/options.h"
 #include "providers/openvino/properties.h"
+#include "providers/openvino/shared_partitions.h"
 #include "providers/openvino/support_probe.h"
 
 namespace kiln::ov {
@@ -36,13 +40,41 @@ bool reads_a_runtime_value(const std::vector<const ir::Node*>& cluster) {
     return false;
 }
 
+bool all_static(const ir::Graph& graph) {
+    for (const ir::Value* v : graph.inputs()) {
+        if (!v->type.is_static()) return false;
+    }
+    return true;
+}
+
+// What the session asks of compiled partitions besides the provider options.
+struct Reuse {
+    bool share = false;       // ep.share_ep_contexts
+    bool stop_share = false;  // ep.stop_share_ep_contexts
+    bool exporting = false;   // ep.context_enable: compile afresh, as ONNX Runtime (no model cache)
+};
+
 class OpenVINOProvider : public providers::ExecutionProvider {
   public:
-    explicit OpenVINOProvider(OpenVINOOptions options)
+    OpenVINOProvider(OpenVINOOptions options, Reuse reuse)
         : options_(std::move(options)),
           device_(options_.device.target()),
           properties_(compile_properties(options_, device_)),
-          probe_(device_, properties_) {}
+          probe_(device_, properties_),
+          reuse_(reuse) {
+        // kiln's own index replaces OpenVINO's CACHE_DIR for a single device (no double caching); a GPU keeps it too
+        // for its kernel cache (cl_cache) of dynamic models, and a meta device (AUTO, HETERO, MULTI) only has
+        // OpenVINO's. No cache at all while exporting EPContext.
+        if (options_.cache_dir.empty()) return;
+        auto set = properties_.find(::ov::cache_dir.name());
+        bool ours = set != properties_.end() && set->second.as<std::string>() == options_.cache_dir;
+        if (reuse_.exporting) {
+            if (ours) properties_.erase(set);
+        } else if (!options_.device.is_meta()) {
+            cache_.emplace(options_.cache_dir);
+            if (ours && device_type_of(device_) != "GPU") properties_.erase(set);
+        }
+    }
 
     const std::string& name() const override { return name_; }
 
@@ -85,9 +117,10 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     std::unique_ptr<providers::CompiledPartition> compile(const ir::Graph& partition) override {
         if (whole_ && partition.nodes().size() == whole_node_count_) return std::move(whole_);
         auto start = std::chrono::steady_clock::now();
-        auto compiled = std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+        std::string how;
+        auto compiled = build(partition, how);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        log_info(str(name_, ": compiled ", partition.nodes().size(), " nodes in ", static_cast<int64_t>(ms),
+        log_info(str(name_, ": ", how, " ", partition.nodes().size(), " nodes in ", static_cast<int64_t>(ms),
                      " ms: ", compiled->describe()));
         return compiled;
     }
@@ -110,6 +143,61 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     }
 
   private:
+    // The partition from the sessions sharing it (ep.share_ep_contexts), else from the model cache (cache_dir),
+    // else compiled (and stored in the cache). `how` says which, for the log. A partition compiled per input shape
+    // (disable_dynamic_shapes with dynamic inputs) is neither cached nor shared.
+    std::unique_ptr<providers::CompiledPartition> build(const ir::Graph& partition, std::string& how) {
+        how = "compiled";
+        bool keyed = (cache_ || reuse_.share) && !reuse_.exporting &&
+                     (!options_.disable_dynamic_shapes || all_static(partition));
+        if (!keyed) return std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+        CacheKey key = partition_key(partition, device_, properties_, options_, CompiledSubgraph::kInlineTensorBytes,
+                                     openvino_full_version());
+        if (reuse_.share) {
+            if (std::shared_ptr<const CompiledSubgraph> shared = find_shared(key)) {
+                how = str("shares the compiled model of another session (key ", key.hex(), ") for");
+                if (reuse_.stop_share) forget_shared(key);
+                return std::make_unique<SharedPartition>(std::move(shared));
+            }
+        }
+        std::unique_ptr<CompiledSubgraph> made;
+        if (cache_) {
+            if (std::optional<providers::Blob> blob = cache_->find(key)) {
+                const std::string path = cache_->path_of(key);
+                try {
+                    made = CompiledSubgraph::import(std::move(*blob), partition, device_, properties_, path);
+                    how = str("imported from the model cache file '", path, "' (no compile)");
+                } catch (const Error& e) {
+                    log_warning(str(name_, ": the model cache file '", path, "' could not be used (", e.what(),
+                                    "); compiling instead and replacing it"));
+                }
+            }
+        }
+        if (!made) {
+            made = std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+            if (cache_) store(*made, key);
+        }
+        if (!reuse_.share) return made;
+        std::shared_ptr<const CompiledSubgraph> shared(std::move(made));
+        if (reuse_.stop_share) {
+            forget_shared(key);
+        } else {
+            publish_shared(key, shared);
+        }
+        return std::make_unique<SharedPartition>(std::move(shared));
+    }
+
+    void store(const CompiledSubgraph& compiled, const CacheKey& key) const {
+        std::string blob;
+        try {
+            blob = compiled.export_blob();
+        } catch (const Error& e) {
+            log_warning(str(name_, ": not cached in '", options_.cache_dir, "': ", e.what()));
+            return;
+        }
+        cache_->store(key, blob);
+    }
+
     // reshape_input must name graph inputs, with their rank; layout must name graph inputs or outputs.
     void check_named_tensors(const ir::Graph& graph) const {
         auto find = [](const std::vector<ir::Value*>& values, const std::string& name) -> const ir::Value* {
@@ -140,9 +228,10 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         }
         if (all.empty() || !reads_a_runtime_value(all)) return false;
         auto start = std::chrono::steady_clock::now();
+        std::string how;
         try {
             ir::Subgraph whole = ir::extract_subgraph(graph, all);
-            whole_ = std::make_unique<CompiledSubgraph>(*whole.graph, device_, properties_, options_);
+            whole_ = build(*whole.graph, how);
         } catch (const Error& e) {
             log_info(str(name_, ": the whole graph does not compile on OpenVINO ", device_, " (", e.what(),
                          "); asking node by node"));
@@ -151,8 +240,8 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         whole_node_count_ = all.size();
         capability.groups.push_back(std::move(all));
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        log_info(str(name_, ": the whole graph (", whole_node_count_, " nodes) runs on OpenVINO ", device_,
-                     ", compiled in ", static_cast<int64_t>(ms), " ms: ", whole_->describe()));
+        log_info(str(name_, ": the whole graph (", whole_node_count_, " nodes) runs on OpenVINO ", device_, ", ", how,
+                     " in ", static_cast<int64_t>(ms), " ms: ", whole_->describe()));
         return true;
     }
 
@@ -161,7 +250,9 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     std::string device_;
     ::ov::AnyMap properties_;
     SupportProbe probe_;
-    std::unique_ptr<CompiledSubgraph> whole_;  // compiled by claim_whole, handed out by compile()
+    Reuse reuse_;
+    std::optional<ModelCache> cache_;                      // kiln's index in cache_dir
+    std::unique_ptr<providers::CompiledPartition> whole_;  // compiled by claim_whole, handed out by compile()
     size_t whole_node_count_ = 0;
 };
 
@@ -179,7 +270,11 @@ std::unique_ptr<providers::ExecutionProvider> make_provider(const std::map<std::
     std::vector<std::string> warnings;
     OpenVINOOptions parsed = parse_options(raw, openvino_devices(), &warnings);
     for (const std::string& w : warnings) log_warning("OpenVINOExecutionProvider: " + w);
-    return std::make_unique<OpenVINOProvider>(std::move(parsed));
+    Reuse reuse;
+    reuse.share = session_options.config_flag("ep.share_ep_contexts");
+    reuse.stop_share = session_options.config_flag("ep.stop_share_ep_contexts");
+    reuse.exporting = session_options.config_flag("ep.context_enable");
+    return std::make_unique<OpenVINOProvider>(std::move(parsed), reuse);
 }
 
 }  // namespace kiln::ov

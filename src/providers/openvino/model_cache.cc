@@ -1,0 +1,214 @@
+#include "providers/openvino/model_cache.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <openvino/core/version.hpp>
+#include <openvino/runtime/properties.hpp>
+#include <sstream>
+
+#include "common/log.h"
+#include "onnx/loader.h"
+#include "onnx/mapped_file.h"
+#include "onnx/writer.h"
+
+namespace kiln::ov {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kMagic[8] = {'K', 'I', 'L', 'N', 'O', 'V', 'C', '\0'};
+
+// One streaming XXH3-128 state; every field is framed by its length, so that ("ab", "c") and ("a", "bc") differ.
+class Hasher {
+  public:
+    Hasher() : state_(XXH3_createState()) {
+        KILN_CHECK(state_ && XXH3_128bits_reset(state_) == XXH_OK, Internal, "cannot start an XXH3 hash");
+    }
+    ~Hasher() { XXH3_freeState(state_); }
+    Hasher(const Hasher&) = delete;
+    Hasher& operator=(const Hasher&) = delete;
+
+    void add(const void* data, size_t size) {
+        uint64_t n = size;
+        XXH3_128bits_update(state_, &n, sizeof n);
+        if (size) XXH3_128bits_update(state_, data, size);
+    }
+    void add(std::string_view s) { add(s.data(), s.size()); }
+    CacheKey digest() const {
+        XXH128_hash_t h = XXH3_128bits_digest(state_);
+        return CacheKey{h.low64, h.high64};
+    }
+
+  private:
+    XXH3_state_t* state_;
+};
+
+void put64(unsigned char* at, uint64_t v) {
+    for (int i = 0; i < 8; ++i) at[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+uint64_t get64(const unsigned char* at) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | at[i];
+    return v;
+}
+
+// A property's value as text for the key (nested maps of meta devices print their entries in order).
+std::string property_text(const ::ov::Any& value) {
+    if (value.is<::ov::AnyMap>()) {
+        std::string text = "{";
+        for (const auto& [key, v] : value.as<::ov::AnyMap>()) {
+            if (property_changes_blob(key)) text += key + "=" + property_text(v) + ";";
+        }
+        return text + "}";
+    }
+    std::ostringstream out;
+    value.print(out);
+    return out.str();
+}
+
+// A file written under a temporary name in the folder of `path`, flushed and renamed into place by commit().
+class TempFile {
+  public:
+    explicit TempFile(const std::string& path) : path_(path) {
+        static std::atomic<uint64_t> counter{0};
+        temp_ = str(path, ".tmp-", ::getpid(), "-", counter++);
+        fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd_ < 0) failed("create");
+    }
+    ~TempFile() {
+        if (fd_ >= 0) ::close(fd_);
+        if (!temp_.empty()) ::unlink(temp_.c_str());
+    }
+    void write(const void* data, size_t size) {
+        const char* p = static_cast<const char*>(data);
+        while (size > 0) {
+            ssize_t n = ::write(fd_, p, size);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) failed("write");
+            p += n;
+            size -= static_cast<size_t>(n);
+        }
+    }
+    void commit() {
+        if (::fsync(fd_) != 0) failed("flush");
+        int fd = std::exchange(fd_, -1);
+        if (::close(fd) != 0) failed("write");
+        if (::rename(temp_.c_str(), path_.c_str()) != 0) failed("rename into");
+        temp_.clear();
+    }
+
+  private:
+    [[noreturn]] void failed(const char* action) const {
+        fail(ErrorCode::InvalidArgument, "cannot ", action, " '", path_, "': ", std::strerror(errno));
+    }
+    std::string path_, temp_;
+    int fd_ = -1;
+};
+
+}  // namespace
+
+std::string CacheKey::hex() const {
+    char text[33];
+    std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(high),
+                  static_cast<unsigned long long>(low));
+    return text;
+}
+
+uint64_t checksum64(const void* data, size_t size) { return XXH3_64bits(data, size); }
+
+bool property_changes_blob(const std::string& name) {
+    return name != ::ov::num_streams.name() && name != ::ov::inference_num_threads.name() &&
+           name != ::ov::cache_dir.name();
+}
+
+std::string openvino_full_version() { return ::ov::get_openvino_version().buildNumber; }
+
+CacheKey partition_key(const ir::Graph& partition, const std::string& device, const ::ov::AnyMap& properties,
+                       const OpenVINOOptions& options, size_t tensor_min_bytes, const std::string& ov_version) {
+    Hasher h;
+    h.add("kiln OpenVINO partition key 1");
+    h.add(ov_version);
+    h.add(device);
+    for (const auto& [name, value] : properties) {  // AnyMap is ordered by name
+        if (!property_changes_blob(name)) continue;
+        h.add(name);
+        h.add(property_text(value));
+    }
+    for (const InputShape& s : options.reshape_input) {
+        h.add("reshape_input " + s.name);
+        for (const DimBounds& d : s.dims) h.add(str(d.min, "..", d.max));
+    }
+    for (const TensorLayout& l : options.layout) h.add("layout " + l.name + " " + l.layout);
+    std::vector<Tensor> tensors;
+    h.add(
+        onnx::save_graph_bytes_by_position(partition, {{"", onnx::max_supported_opset()}}, tensor_min_bytes, &tensors));
+    for (const Tensor& t : tensors) h.add(t.raw_data(), t.byte_size());
+    return h.digest();
+}
+
+std::string ModelCache::path_of(const CacheKey& key) const {
+    return (fs::path(folder_) / ("kiln_ov_" + key.hex() + ".blob")).string();
+}
+
+std::optional<providers::Blob> ModelCache::find(const CacheKey& key) const {
+    const std::string path = path_of(key);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) return std::nullopt;
+    std::shared_ptr<onnx::MappedFile> file;
+    try {
+        file = onnx::MappedFile::open(path, "model cache file");
+    } catch (const Error& e) {
+        log_warning(str("OpenVINOExecutionProvider: cannot read the model cache file '", path, "' (", e.what(),
+                        "); compiling instead"));
+        return std::nullopt;
+    }
+    const unsigned char* p = file->data();
+    const size_t size = file->size();
+    std::string problem;
+    if (size < kHeaderBytes || std::memcmp(p, kMagic, sizeof kMagic) != 0) {
+        problem = "not a kiln model cache file";
+    } else if (uint64_t v = get64(p + 8); v != kFormatVersion) {
+        problem = str("format version ", v, ", this kiln writes ", kFormatVersion);
+    } else if (CacheKey{get64(p + 16), get64(p + 24)} != key) {
+        problem = str("it holds key ", CacheKey{get64(p + 16), get64(p + 24)}.hex(), ", not the key its name says");
+    } else if (get64(p + 32) != size - kHeaderBytes) {
+        problem = str("truncated or padded: the header gives ", get64(p + 32), " payload bytes, the file has ",
+                      size - kHeaderBytes);
+    } else if (checksum64(p + kHeaderBytes, size - kHeaderBytes) != get64(p + 40)) {
+        problem = "the payload's checksum does not match (damaged)";
+    }
+    if (!problem.empty()) {
+        log_warning(str("OpenVINOExecutionProvider: ignoring the model cache file '", path, "': ", problem,
+                        "; compiling instead and replacing it"));
+        return std::nullopt;
+    }
+    return providers::Blob{std::shared_ptr<const void>(file, p), reinterpret_cast<const char*>(p) + kHeaderBytes,
+                           size - kHeaderBytes};
+}
+
+void ModelCache::store(const CacheKey& key, std::string_view payload) const {
+    const std::string path = path_of(key);
+    unsigned char header[kHeaderBytes] = {};
+    std::memcpy(header, kMagic, sizeof kMagic);
+    put64(header + 8, kFormatVersion);
+    put64(header + 16, key.low);
+    put64(header + 24, key.high);
+    put64(header + 32, payload.size());
+    put64(header + 40, checksum64(payload.data(), payload.size()));
+    try {
+        TempFile file(path);
+        file.write(header, sizeof header);
+        file.write(payload.data(), payload.size());
+        file.commit();
+    } catch (const Error& e) {
+        log_warning(str("OpenVINOExecutionProvider: could not write the model cache file: ", e.what()));
+    }
+}
+
+}  // namespace kiln::ov
