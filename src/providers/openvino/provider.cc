@@ -120,7 +120,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         std::string how;
         auto compiled = build(partition, how);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        log_info(str(name_, ": ", how, " ", partition.nodes().size(), " nodes in ", static_cast<int64_t>(ms),
+        log_info(str(name_, ": ", partition.nodes().size(), " nodes ", how, " in ", static_cast<int64_t>(ms),
                      " ms: ", compiled->describe()));
         return compiled;
     }
@@ -151,11 +151,19 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         bool keyed = (cache_ || reuse_.share) && !reuse_.exporting &&
                      (!options_.disable_dynamic_shapes || all_static(partition));
         if (!keyed) return std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+        auto start = std::chrono::steady_clock::now();
+        auto since = [&] {
+            auto now = std::chrono::steady_clock::now();
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count();
+            start = now;
+            return ms;
+        };
         CacheKey key = partition_key(partition, device_, properties_, options_, CompiledSubgraph::kInlineTensorBytes,
                                      openvino_full_version());
+        const int64_t key_ms = since();
         if (reuse_.share) {
             if (std::shared_ptr<const CompiledSubgraph> shared = find_shared(key)) {
-                how = str("shares the compiled model of another session (key ", key.hex(), ") for");
+                how = str("shared with another session (its ov::CompiledModel, key ", key.hex(), ")");
                 if (reuse_.stop_share) forget_shared(key);
                 return std::make_unique<SharedPartition>(std::move(shared));
             }
@@ -164,9 +172,11 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         if (cache_) {
             if (std::optional<providers::Blob> blob = cache_->find(key)) {
                 const std::string path = cache_->path_of(key);
+                const int64_t check_ms = since();
                 try {
                     made = CompiledSubgraph::import(std::move(*blob), partition, device_, properties_, path);
-                    how = str("imported from the model cache file '", path, "' (no compile)");
+                    how = str("imported from the model cache file '", path, "' (no compile; key ", key_ms,
+                              " ms, file check ", check_ms, " ms, import ", since(), " ms)");
                 } catch (const Error& e) {
                     log_warning(str(name_, ": the model cache file '", path, "' could not be used (", e.what(),
                                     "); compiling instead and replacing it"));
