@@ -185,7 +185,12 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         }
         if (!made) {
             made = std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
-            if (cache_) store(*made, key);
+            const int64_t compile_ms = since();
+            if (cache_) {
+                store(*made, key);
+                how = str("compiled (key ", key_ms, " ms, compile ", compile_ms, " ms, writing the model cache file ",
+                          since(), " ms)");
+            }
         }
         if (!reuse_.share) return made;
         std::shared_ptr<const CompiledSubgraph> shared(std::move(made));
