@@ -117,17 +117,20 @@ def ort_creation(model: str, cache: str) -> float:
 def measure(runtime: str, model: str, rounds: int, work: str) -> dict:
     """Median session creation seconds per case (None where the case failed), and the failures under "errors"."""
     creation = (lambda m, c: kiln_creation(m, c, work)) if runtime == "kiln" else ort_creation
-    folder = os.path.join(work, runtime)
+    folder = os.path.join(work, os.path.basename(os.path.dirname(model)), runtime)
     os.makedirs(folder, exist_ok=True)
     ctx = os.path.join(folder, "model_ctx.onnx")
-    if runtime == "kiln":
-        run([KILN, "compile", model, "-o", ctx, "-i", KILN_OPTIONS])
-    else:
-        run([OV_PYTHON, "-c", ORT_EXPORT, model, ctx])
-    warm = os.path.join(folder, "warm_cache")
-    creation(model, warm)  # fills the cache
     times: dict[str, list[float]] = {c: [] for c in CASES}
     errors: dict[str, str] = {}
+    try:
+        if runtime == "kiln":
+            run([KILN, "compile", model, "-o", ctx, "-i", KILN_OPTIONS])
+        else:
+            run([OV_PYTHON, "-c", ORT_EXPORT, model, ctx])
+    except Failed as e:
+        errors["epctx"] = f"export: {e}"
+    warm = os.path.join(folder, "warm_cache")
+    creation(model, warm)  # fills the cache
     for r in range(rounds):
         first = os.path.join(folder, f"first_{r}")
         for case, path, cache in (("cold", model, ""), ("first", model, first), ("warm", model, warm),

@@ -261,6 +261,24 @@ TEST(ModelCache, ConcurrentWritersLeaveOneValidFile) {
     EXPECT_TRUE(hit.warnings.empty());
 }
 
+TEST(ModelCache, SessionExportingEPContextNeitherReadsNorWritesTheCache) {
+    std::string dir = test_tmp_dir("ModelCache_Export");
+    std::string model = matmul_model(6).write(dir + "/model.onnx");
+    std::string cache = dir + "/cache";
+    SessionOptions o = cached(cache);
+    o.add_config_entry("ep.context_enable", "1");
+    Logged log = logged([&] { Session s(model, o); });
+    EXPECT_EQ(log.count("compiled"), 1u);
+    EXPECT_TRUE(cache_files(cache).empty());
+    // The context model still round-trips, and a cached session answers as it does.
+    Session imported(dir + "/model_ctx.onnx", openvino());
+    Session(model, cached(cache));
+    Session hit(model, cached(cache));
+    Tensor x = random_floats({2, 32}, 8);
+    Tensor a = imported.run({{"x", x}})[0], b = hit.run({{"x", x}})[0];
+    for (int64_t i = 0; i < a.element_count(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << i;
+}
+
 SessionOptions sharing(SessionOptions o = openvino(), bool stop = false) {
     o.add_config_entry("ep.share_ep_contexts", "1");
     if (stop) o.add_config_entry("ep.stop_share_ep_contexts", "1");

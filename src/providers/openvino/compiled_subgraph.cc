@@ -198,17 +198,19 @@ std::string CompiledSubgraph::openvino_sdk_version() {
 
 std::string CompiledSubgraph::sdk_version() const { return openvino_sdk_version(); }
 
-std::string CompiledSubgraph::export_blob() const {
+void CompiledSubgraph::export_to(std::ostream& out) const {
     KILN_CHECK(compiled_, Unsupported,
                "Exporting dynamically compiled models at runtime is not supported. Cannot export blobs of dynamic "
                "models that request static shape inference (disable_dynamic_shapes=true compiles this partition per "
                "input shapes). To export it, set disable_dynamic_shapes to false or use the reshape_input provider "
                "option");
-    return device_call("OpenVINO could not export the compiled subgraph", [&] {
-        std::ostringstream stream;
-        compiled_->model.export_model(stream);
-        return std::move(stream).str();
-    });
+    device_call("OpenVINO could not export the compiled subgraph", [&] { compiled_->model.export_model(out); });
+}
+
+std::string CompiledSubgraph::export_blob() const {
+    std::ostringstream stream;
+    export_to(stream);
+    return std::move(stream).str();
 }
 
 std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::compile(const std::shared_ptr<::ov::Model>& model) const {

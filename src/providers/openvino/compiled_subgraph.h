@@ -46,6 +46,8 @@ class CompiledSubgraph : public providers::CompiledPartition {
     const char* provider_name() const override { return "OpenVINOExecutionProvider"; }
     // export_model's bytes; Unsupported for a partition compiled per input shapes.
     std::string export_blob() const override;
+    // The same bytes written to `out` (no copy in memory); the same errors.
+    void export_to(std::ostream& out) const;
     std::string sdk_version() const override;
 
     // The running OpenVINO's "MAJOR.MINOR" (EPContext's ep_sdk_version).

@@ -4,13 +4,17 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <openvino/core/version.hpp>
 #include <openvino/runtime/properties.hpp>
+#include <ostream>
 #include <sstream>
+#include <streambuf>
 
 #include "common/log.h"
 #include "onnx/loader.h"
@@ -85,16 +89,18 @@ class TempFile {
         if (fd_ >= 0) ::close(fd_);
         if (!temp_.empty()) ::unlink(temp_.c_str());
     }
-    void write(const void* data, size_t size) {
+    void write_at(uint64_t offset, const void* data, size_t size) {
         const char* p = static_cast<const char*>(data);
         while (size > 0) {
-            ssize_t n = ::write(fd_, p, size);
+            ssize_t n = ::pwrite(fd_, p, size, static_cast<off_t>(offset));
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0) failed("write");
             p += n;
+            offset += static_cast<uint64_t>(n);
             size -= static_cast<size_t>(n);
         }
     }
+    const std::string& temp_path() const { return temp_; }
     void commit() {
         if (::fsync(fd_) != 0) failed("flush");
         int fd = std::exchange(fd_, -1);
@@ -109,6 +115,59 @@ class TempFile {
     }
     std::string path_, temp_;
     int fd_ = -1;
+};
+
+// A seekable output stream into a TempFile, its position 0 at byte `base` of the file (OpenVINO's export seeks back
+// to fill in offsets, as into a std::ostringstream).
+class PayloadBuffer : public std::streambuf {
+  public:
+    PayloadBuffer(TempFile& file, uint64_t base) : file_(file), base_(base) {
+        setp(buffer_.data(), buffer_.data() + buffer_.size());
+    }
+    // The payload's length: the furthest byte written.
+    uint64_t size() {
+        flush();
+        return end_;
+    }
+
+  protected:
+    int_type overflow(int_type c) override {
+        flush();
+        if (!traits_type::eq_int_type(c, traits_type::eof())) {
+            *pptr() = traits_type::to_char_type(c);
+            pbump(1);
+        }
+        return traits_type::not_eof(c);
+    }
+    int sync() override {
+        flush();
+        return 0;
+    }
+    pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
+        flush();
+        int64_t from = dir == std::ios_base::beg   ? 0
+                       : dir == std::ios_base::cur ? static_cast<int64_t>(pos_)
+                                                   : static_cast<int64_t>(end_);
+        if (from + off < 0) return pos_type(off_type(-1));
+        pos_ = static_cast<uint64_t>(from + off);
+        return pos_type(static_cast<off_type>(pos_));
+    }
+    pos_type seekpos(pos_type pos, std::ios_base::openmode which) override {
+        return seekoff(off_type(pos), std::ios_base::beg, which);
+    }
+
+  private:
+    void flush() {
+        size_t n = static_cast<size_t>(pptr() - pbase());
+        if (n) file_.write_at(base_ + pos_, pbase(), n);
+        pos_ += n;
+        end_ = std::max(end_, pos_);
+        setp(buffer_.data(), buffer_.data() + buffer_.size());
+    }
+    TempFile& file_;
+    uint64_t base_;
+    uint64_t pos_ = 0, end_ = 0;
+    std::array<char, 1 << 16> buffer_;
 };
 
 }  // namespace
@@ -192,23 +251,39 @@ std::optional<providers::Blob> ModelCache::find(const CacheKey& key) const {
                            size - kHeaderBytes};
 }
 
-void ModelCache::store(const CacheKey& key, std::string_view payload) const {
+void ModelCache::store(const CacheKey& key, const std::function<void(std::ostream&)>& write_payload) const {
     const std::string path = path_of(key);
-    unsigned char header[kHeaderBytes] = {};
-    std::memcpy(header, kMagic, sizeof kMagic);
-    put64(header + 8, kFormatVersion);
-    put64(header + 16, key.low);
-    put64(header + 24, key.high);
-    put64(header + 32, payload.size());
-    put64(header + 40, checksum64(payload.data(), payload.size()));
     try {
         TempFile file(path);
-        file.write(header, sizeof header);
-        file.write(payload.data(), payload.size());
+        PayloadBuffer buffer(file, kHeaderBytes);
+        std::ostream out(&buffer);
+        write_payload(out);
+        out.flush();
+        KILN_CHECK(out.good(), InvalidArgument, "cannot write '", path, "': the payload's stream failed");
+        const uint64_t size = buffer.size();
+        uint64_t checksum = 0;
+        {  // the payload as written, read back (OpenVINO seeks while writing, so it is hashed afterwards)
+            std::shared_ptr<onnx::MappedFile> written = onnx::MappedFile::open(file.temp_path(), "model cache file");
+            KILN_CHECK(written->size() == kHeaderBytes + size, Internal, "model cache file '", file.temp_path(),
+                       "' has ", written->size(), " bytes, expected ", kHeaderBytes + size);
+            checksum = checksum64(written->data() + kHeaderBytes, size);
+        }
+        unsigned char header[kHeaderBytes] = {};
+        std::memcpy(header, kMagic, sizeof kMagic);
+        put64(header + 8, kFormatVersion);
+        put64(header + 16, key.low);
+        put64(header + 24, key.high);
+        put64(header + 32, size);
+        put64(header + 40, checksum);
+        file.write_at(0, header, sizeof header);
         file.commit();
     } catch (const Error& e) {
         log_warning(str("OpenVINOExecutionProvider: could not write the model cache file: ", e.what()));
     }
+}
+
+void ModelCache::store(const CacheKey& key, std::string_view payload) const {
+    store(key, [&](std::ostream& out) { out.write(payload.data(), static_cast<std::streamsize>(payload.size())); });
 }
 
 }  // namespace kiln::ov

@@ -22,6 +22,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <iosfwd>
 #include <openvino/core/any.hpp>
 #include <optional>
 #include <string>
@@ -71,6 +73,9 @@ class ModelCache {
     // Stores `payload` under `key` (temporary file, fsync, rename). A failure is a warning naming the file, never
     // an error: the session goes on without caching.
     void store(const CacheKey& key, std::string_view payload) const;
+    // The same with the payload written by `write_payload` straight into the file (no copy in memory); an Error it
+    // throws is a warning too.
+    void store(const CacheKey& key, const std::function<void(std::ostream&)>& write_payload) const;
 
   private:
     std::string folder_;

@@ -203,14 +203,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     }
 
     void store(const CompiledSubgraph& compiled, const CacheKey& key) const {
-        std::string blob;
-        try {
-            blob = compiled.export_blob();
-        } catch (const Error& e) {
-            log_warning(str(name_, ": not cached in '", options_.cache_dir, "': ", e.what()));
-            return;
-        }
-        cache_->store(key, blob);
+        cache_->store(key, [&](std::ostream& out) { compiled.export_to(out); });
     }
 
     // reshape_input must name graph inputs, with their rank; layout must name graph inputs or outputs.
