@@ -59,20 +59,18 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     OpenVINOProvider(OpenVINOOptions options, Reuse reuse)
         : options_(std::move(options)),
           device_(options_.device.target()),
+          reuse_(reuse),
           properties_(compile_properties(options_, device_)),
-          probe_(device_, properties_),
-          reuse_(reuse) {
+          probe_(device_, without_cache_dir(properties_)) {
         // kiln's own index replaces OpenVINO's CACHE_DIR for a single device (no double caching); a GPU keeps it too
         // for its kernel cache (cl_cache) of dynamic models, and a meta device (AUTO, HETERO, MULTI) only has
         // OpenVINO's. No cache at all while exporting EPContext.
         if (options_.cache_dir.empty()) return;
-        auto set = properties_.find(::ov::cache_dir.name());
-        bool ours = set != properties_.end() && set->second.as<std::string>() == options_.cache_dir;
         if (reuse_.exporting) {
-            if (ours) properties_.erase(set);
+            properties_ = without_cache_dir(properties_);
         } else if (!options_.device.is_meta()) {
             cache_.emplace(options_.cache_dir);
-            if (ours && device_type_of(device_) != "GPU") properties_.erase(set);
+            if (device_type_of(device_) != "GPU") properties_ = without_cache_dir(properties_);
         }
     }
 
@@ -253,12 +251,19 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         return true;
     }
 
+    // `properties` without the CACHE_DIR that cache_dir set (one that load_config set stays).
+    ::ov::AnyMap without_cache_dir(::ov::AnyMap properties) const {
+        auto set = properties.find(::ov::cache_dir.name());
+        if (set != properties.end() && set->second.as<std::string>() == options_.cache_dir) properties.erase(set);
+        return properties;
+    }
+
     std::string name_ = "OpenVINOExecutionProvider";
     OpenVINOOptions options_;
     std::string device_;
+    Reuse reuse_;
     ::ov::AnyMap properties_;
     SupportProbe probe_;
-    Reuse reuse_;
     std::optional<ModelCache> cache_;                      // kiln's index in cache_dir
     std::unique_ptr<providers::CompiledPartition> whole_;  // compiled by claim_whole, handed out by compile()
     size_t whole_node_count_ = 0;
