@@ -112,6 +112,18 @@ TEST(ModelCache, SecondSessionImportsTheCachedBlobWithoutCompiling) {
     EXPECT_EQ(cache_files(cache), files);
 }
 
+TEST(ModelCache, ModelFromMemoryHitsTheEntryOfTheSameModelFromAFile) {
+    std::string dir = test_tmp_dir("ModelCache_Memory");
+    std::string model = matmul_model(4).write(dir + "/model.onnx");
+    std::string cache = dir + "/cache";
+    Session(model, cached(cache));
+    std::string bytes = read_bytes(model);
+    std::unique_ptr<Session> from_memory;
+    Logged hit = logged([&] { from_memory = std::make_unique<Session>(bytes.data(), bytes.size(), cached(cache)); });
+    EXPECT_EQ(hit.count("imported from the model cache file"), 1u);
+    expect_correct(*from_memory, model, 9);
+}
+
 // Damages the one cache file in `cache` with `damage`, then checks that a session warns naming the file and
 // `problem`, compiles, answers correctly and leaves a valid file that the next session imports.
 void check_damaged(const std::string& test, const std::function<void(const std::string&)>& damage,
