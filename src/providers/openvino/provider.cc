@@ -38,8 +38,10 @@ bool reads_a_runtime_value(const std::vector<const ir::Node*>& cluster) {
 
 class OpenVINOProvider : public providers::ExecutionProvider {
   public:
-    explicit OpenVINOProvider(OpenVINOOptions options)
+    // `keep_lone_nodes`: session.disable_cpu_ep_fallback=1, where every node OpenVINO can run must run there.
+    OpenVINOProvider(OpenVINOOptions options, bool keep_lone_nodes)
         : options_(std::move(options)),
+          keep_lone_nodes_(keep_lone_nodes),
           device_(options_.device.target()),
           properties_(compile_properties(options_, device_)),
           probe_(device_, properties_) {}
@@ -66,7 +68,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
             std::string dropped;
             if (!reads_a_runtime_value(cluster)) {
                 dropped = "its subgraph reads no graph input (constant): left to the CPU provider";
-            } else if (!whole_graph && cluster.size() == 1 && !heavy(*cluster[0])) {
+            } else if (!whole_graph && !keep_lone_nodes_ && cluster.size() == 1 && !heavy(*cluster[0])) {
                 dropped = "a one-node subgraph between unsupported nodes: cheaper on the CPU provider";
             }
             if (dropped.empty()) {
@@ -158,6 +160,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
 
     std::string name_ = "OpenVINOExecutionProvider";
     OpenVINOOptions options_;
+    bool keep_lone_nodes_ = false;
     std::string device_;
     ::ov::AnyMap properties_;
     SupportProbe probe_;
@@ -179,7 +182,8 @@ std::unique_ptr<providers::ExecutionProvider> make_provider(const std::map<std::
     std::vector<std::string> warnings;
     OpenVINOOptions parsed = parse_options(raw, openvino_devices(), &warnings);
     for (const std::string& w : warnings) log_warning("OpenVINOExecutionProvider: " + w);
-    return std::make_unique<OpenVINOProvider>(std::move(parsed));
+    return std::make_unique<OpenVINOProvider>(std::move(parsed),
+                                              session_options.config_flag("session.disable_cpu_ep_fallback"));
 }
 
 }  // namespace kiln::ov
