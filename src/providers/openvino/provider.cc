@@ -56,8 +56,10 @@ struct Reuse {
 
 class OpenVINOProvider : public providers::ExecutionProvider {
   public:
-    OpenVINOProvider(OpenVINOOptions options, Reuse reuse)
+    // `keep_lone_nodes`: session.disable_cpu_ep_fallback=1, where every node OpenVINO can run must run there.
+    OpenVINOProvider(OpenVINOOptions options, bool keep_lone_nodes, Reuse reuse)
         : options_(std::move(options)),
+          keep_lone_nodes_(keep_lone_nodes),
           device_(options_.device.target()),
           reuse_(reuse),
           properties_(compile_properties(options_, device_)),
@@ -96,7 +98,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
             std::string dropped;
             if (!reads_a_runtime_value(cluster)) {
                 dropped = "its subgraph reads no graph input (constant): left to the CPU provider";
-            } else if (!whole_graph && cluster.size() == 1 && !heavy(*cluster[0])) {
+            } else if (!whole_graph && !keep_lone_nodes_ && cluster.size() == 1 && !heavy(*cluster[0])) {
                 dropped = "a one-node subgraph between unsupported nodes: cheaper on the CPU provider";
             }
             if (dropped.empty()) {
@@ -260,6 +262,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
 
     std::string name_ = "OpenVINOExecutionProvider";
     OpenVINOOptions options_;
+    bool keep_lone_nodes_ = false;
     std::string device_;
     Reuse reuse_;
     ::ov::AnyMap properties_;
@@ -287,7 +290,8 @@ std::unique_ptr<providers::ExecutionProvider> make_provider(const std::map<std::
     reuse.share = session_options.config_flag("ep.share_ep_contexts");
     reuse.stop_share = session_options.config_flag("ep.stop_share_ep_contexts");
     reuse.exporting = session_options.config_flag("ep.context_enable");
-    return std::make_unique<OpenVINOProvider>(std::move(parsed), reuse);
+    return std::make_unique<OpenVINOProvider>(std::move(parsed),
+                                              session_options.config_flag("session.disable_cpu_ep_fallback"), reuse);
 }
 
 }  // namespace kiln::ov
