@@ -273,6 +273,25 @@ TEST(ModelCache, ConcurrentWritersLeaveOneValidFile) {
     EXPECT_TRUE(hit.warnings.empty());
 }
 
+TEST(ModelCache, PartitionsCompiledPerInputShapeKeepOpenVINOsOwnCache) {
+    std::string dir = test_tmp_dir("ModelCache_PerShape");
+    ModelBuilder b(17);
+    b.input("x", {-1, 32}, 1, {"N", ""}).output("y", {-1, 32});
+    b.initializer_floats("w", {32, 32}, values(32 * 32, 31));
+    b.node("MatMul", {"x", "w"}, {"m"}, "matmul");
+    b.node("Relu", {"m"}, {"y"}, "relu");
+    std::string model = b.write(dir + "/model.onnx");
+    std::string cache = dir + "/cache";
+    Session s(model, cached(cache, {{"disable_dynamic_shapes", "True"}}));
+    Tensor x = random_floats({3, 32}, 32);
+    Tensor got = s.run({{"x", x}})[0];
+    Tensor want = Session(model, SessionOptions()).run({{"x", x}})[0];
+    for (int64_t i = 0; i < got.element_count(); ++i) ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-4);
+    auto files = cache_files(cache);
+    ASSERT_FALSE(files.empty()) << "OpenVINO's CACHE_DIR was not set for the per-shape compile";
+    for (const std::string& f : files) EXPECT_NE(fs::path(f).filename().string().rfind("kiln_ov_", 0), 0u) << f;
+}
+
 TEST(ModelCache, SessionExportingEPContextNeitherReadsNorWritesTheCache) {
     std::string dir = test_tmp_dir("ModelCache_Export");
     std::string model = matmul_model(6).write(dir + "/model.onnx");

@@ -65,13 +65,15 @@ class OpenVINOProvider : public providers::ExecutionProvider {
           properties_(compile_properties(options_, device_)),
           probe_(device_, without_cache_dir(properties_)) {
         // kiln's own index replaces OpenVINO's CACHE_DIR for a single device (no double caching); a GPU keeps it too
-        // for its kernel cache (cl_cache) of dynamic models, and a meta device (AUTO, HETERO, MULTI) only has
-        // OpenVINO's. No cache at all while exporting EPContext.
+        // for its kernel cache (cl_cache) of dynamic models, partitions compiled per input shape (which kiln does not
+        // cache) keep it, and a meta device (AUTO, HETERO, MULTI) only has OpenVINO's. No cache at all while
+        // exporting EPContext.
         if (options_.cache_dir.empty()) return;
         if (reuse_.exporting) {
             properties_ = without_cache_dir(properties_);
         } else if (!options_.device.is_meta()) {
             cache_.emplace(options_.cache_dir);
+            ov_cache_properties_ = properties_;
             if (device_type_of(device_) != "GPU") properties_ = without_cache_dir(properties_);
         }
     }
@@ -150,7 +152,10 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         how = "compiled";
         bool keyed = (cache_ || reuse_.share) && !reuse_.exporting &&
                      (!options_.disable_dynamic_shapes || all_static(partition));
-        if (!keyed) return std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+        if (!keyed) {  // OpenVINO's own cache still serves the per-shape compilations
+            const ::ov::AnyMap& properties = cache_ ? ov_cache_properties_ : properties_;
+            return std::make_unique<CompiledSubgraph>(partition, device_, properties, options_);
+        }
         auto start = std::chrono::steady_clock::now();
         auto since = [&] {
             auto now = std::chrono::steady_clock::now();
@@ -267,7 +272,9 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     Reuse reuse_;
     ::ov::AnyMap properties_;
     SupportProbe probe_;
-    std::optional<ModelCache> cache_;                      // kiln's index in cache_dir
+    std::optional<ModelCache> cache_;  // kiln's index in cache_dir
+    ::ov::AnyMap
+        ov_cache_properties_;  // with cache_: properties_ with OpenVINO's CACHE_DIR, for what kiln does not cache
     std::unique_ptr<providers::CompiledPartition> whole_;  // compiled by claim_whole, handed out by compile()
     size_t whole_node_count_ = 0;
 };
