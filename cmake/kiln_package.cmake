@@ -24,6 +24,7 @@ target_include_directories(
 target_compile_features(kiln_shared INTERFACE cxx_std_20)
 get_target_property(_kiln_ov_lib openvino::runtime IMPORTED_LOCATION_RELEASE)
 get_filename_component(_kiln_ov_dir "${_kiln_ov_lib}" DIRECTORY)
+get_filename_component(_kiln_ov_dir "${_kiln_ov_dir}" REALPATH)  # not through a .venv link
 get_filename_component(_kiln_openblas_dir "${KILN_OPENBLAS_LIB}" DIRECTORY)
 set_target_properties(
   kiln_shared

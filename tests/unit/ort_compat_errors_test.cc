@@ -137,6 +137,15 @@ TEST(OrtCompatErrors, SurfaceAsOrtExceptionWithTheRightCode) {
              binding.BindInput("nope", Ort::Value::CreateTensor<float>(memory, data.data(), 256, shape.data(), 4));
          },
          ORT_INVALID_ARGUMENT, "nope"},
+        {"binding of another session",
+         [&] {
+             Ort::Session a = from_bytes(conv);
+             Ort::Session b = from_bytes(conv);
+             Ort::IoBinding binding(a);
+             binding.BindOutput("y", memory);
+             b.Run(Ort::RunOptions(), binding);
+         },
+         ORT_INVALID_ARGUMENT, "another session"},
         {"bind an unknown output",
          [&] {
              Ort::Session s = from_bytes(conv);

@@ -67,14 +67,14 @@ inline void store_output(const std::string& name, kiln::Value result, Value& tar
 
 struct Session {
     explicit Session(std::nullptr_t) {}
-    Session(const Env& env, const ORTCHAR_T* model_path, const SessionOptions& options) {
+    Session(const Env& /*env*/, const ORTCHAR_T* model_path, const SessionOptions& options) {
         detail::call([&] {
             if (!model_path) detail::fail(ORT_INVALID_ARGUMENT, "Session: the model path is null");
             session_ = std::make_unique<kiln::Session>(model_path, options.kiln_options());
         });
     }
     // From the model's bytes (copied or parsed before the constructor returns).
-    Session(const Env& env, const void* model_data, size_t model_data_length, const SessionOptions& options) {
+    Session(const Env& /*env*/, const void* model_data, size_t model_data_length, const SessionOptions& options) {
         detail::call([&] {
             if (!model_data) detail::fail(ORT_INVALID_ARGUMENT, "Session: the model data is null");
             session_ = std::make_unique<kiln::Session>(model_data, model_data_length, options.kiln_options());
@@ -113,7 +113,7 @@ struct Session {
     }
     // The same into `output_values`: a Value(nullptr) receives the output; a tensor the caller created receives a
     // copy of it (its type and shape must match).
-    void Run(const RunOptions& run_options, const char* const* input_names, const Value* input_values,
+    void Run(const RunOptions& /*run_options*/, const char* const* input_names, const Value* input_values,
              size_t input_count, const char* const* output_names, Value* output_values, size_t output_count) {
         detail::call([&] {
             std::vector<kiln::NamedValue> feeds;
@@ -168,12 +168,14 @@ struct Session {
 // Inputs and outputs bound by name ahead of Session::Run(RunOptions, IoBinding). A bound input or output value
 // is shared, not copied: the tensor's buffer must outlive the runs.
 struct IoBinding {
-    explicit IoBinding(Session& session) : state_(std::make_unique<State>()) { state_->session = &session; }
+    explicit IoBinding(Session& session) : state_(std::make_unique<State>()) {
+        state_->session = &session.kiln_session();
+    }
 
     // ORT_INVALID_ARGUMENT when `name` is not a model input or the value is empty.
     void BindInput(const char* name, const Value& value) {
         std::string n = detail::checked_name(&name, 0, "BindInput");
-        detail::find_value_info(state_->session->kiln_session().inputs(), n, "input");
+        detail::find_value_info(state_->session->inputs(), n, "input");
         if (!value) detail::fail(ORT_INVALID_ARGUMENT, "BindInput '" + n + "': the value is empty (nullptr)");
         state_->inputs[n] = value.kiln_value();
     }
@@ -214,14 +216,14 @@ struct IoBinding {
         bool preallocated;
     };
     struct State {
-        Session* session = nullptr;
+        kiln::Session* session = nullptr;  // owned by the Ort::Session (stable when that is moved)
         std::map<std::string, kiln::Value> inputs;
         std::vector<Bound> outputs;
     };
 
     std::string bound_output(const char* name) {
         std::string n = detail::checked_name(&name, 0, "BindOutput");
-        detail::find_value_info(state_->session->kiln_session().outputs(), n, "output");
+        detail::find_value_info(state_->session->outputs(), n, "output");
         for (size_t i = 0; i < state_->outputs.size(); ++i) {
             if (state_->outputs[i].name == n) state_->outputs.erase(state_->outputs.begin() + i);
         }
@@ -231,9 +233,10 @@ struct IoBinding {
     std::unique_ptr<State> state_;
 };
 
-inline void Session::Run(const RunOptions& run_options, const IoBinding& io_binding) {
+inline void Session::Run(const RunOptions& /*run_options*/, const IoBinding& io_binding) {
     detail::call([&] {
         IoBinding::State& state = *io_binding.state_;
+        if (state.session != &get()) detail::fail(ORT_INVALID_ARGUMENT, "Run: the IoBinding is for another session");
         if (state.outputs.empty()) detail::fail(ORT_INVALID_ARGUMENT, "Run: the IoBinding has no bound outputs");
         std::vector<kiln::NamedValue> feeds;
         for (const auto& [name, value] : state.inputs) feeds.push_back({name, value});

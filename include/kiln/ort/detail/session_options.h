@@ -13,7 +13,7 @@ namespace Ort {
 
 // ONNX Runtime's environment: here only the process-wide log severity (kiln::set_log_severity).
 struct Env {
-    Env(OrtLoggingLevel logging_level = ORT_LOGGING_LEVEL_WARNING, const char* logid = "") {  // NOLINT
+    Env(OrtLoggingLevel logging_level = ORT_LOGGING_LEVEL_WARNING, const char* /*logid*/ = "") {  // NOLINT
         detail::call([&] { kiln::set_log_severity(static_cast<int>(logging_level)); });
     }
     explicit Env(std::nullptr_t) {}
