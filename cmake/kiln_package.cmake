@@ -23,6 +23,9 @@ target_include_directories(
                         "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR};${CMAKE_INSTALL_INCLUDEDIR}/kiln/ort>")
 target_compile_features(kiln_shared INTERFACE cxx_std_20)
 get_target_property(_kiln_ov_lib openvino::runtime IMPORTED_LOCATION_RELEASE)
+if(NOT _kiln_ov_lib)
+  get_target_property(_kiln_ov_lib openvino::runtime IMPORTED_LOCATION)
+endif()
 get_filename_component(_kiln_ov_dir "${_kiln_ov_lib}" DIRECTORY)
 get_filename_component(_kiln_ov_dir "${_kiln_ov_dir}" REALPATH)  # not through a .venv link
 get_filename_component(_kiln_openblas_dir "${KILN_OPENBLAS_LIB}" DIRECTORY)
