@@ -21,7 +21,7 @@ target_link_libraries(kiln_shared PRIVATE ${_kiln_static_libs})
 target_include_directories(
   kiln_shared INTERFACE "$<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include;${PROJECT_SOURCE_DIR}/include/kiln/ort>"
                         "$<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR};${CMAKE_INSTALL_INCLUDEDIR}/kiln/ort>")
-target_compile_features(kiln_shared INTERFACE cxx_std_20)
+target_compile_features(kiln_shared INTERFACE cxx_std_17)  # the public headers are C++17
 get_target_property(_kiln_ov_lib openvino::runtime IMPORTED_LOCATION_RELEASE)
 if(NOT _kiln_ov_lib)
   get_target_property(_kiln_ov_lib openvino::runtime IMPORTED_LOCATION)

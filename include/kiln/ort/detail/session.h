@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstring>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
