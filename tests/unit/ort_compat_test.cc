@@ -151,6 +151,23 @@ TEST(OrtCompat, RunWithNamesMatchesKilnsCpuProvider) {
     EXPECT_EQ(floats(out[1]), floats(ref[0]));
 }
 
+TEST(OrtCompat, RunFeedsAnOverridableInitializer) {
+    ModelBuilder b = two_output_model();
+    b.input("b", {3});  // the initializer b is also a graph input
+    Ort::Session s = session_of(b);
+    EXPECT_EQ(s.GetInputCount(), 1u);  // the inputs a run must feed, as in ONNX Runtime
+    std::vector<float> x = {1, 1, 1}, bias = {0, 0, -3};
+    std::vector<int64_t> x_shape = {1, 3}, b_shape = {3};
+    auto memory = Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault);
+    std::vector<Ort::Value> inputs;
+    inputs.push_back(Ort::Value::CreateTensor<float>(memory, x.data(), 3, x_shape.data(), 2));
+    inputs.push_back(Ort::Value::CreateTensor<float>(memory, bias.data(), 3, b_shape.data(), 1));
+    const char* in_names[] = {"x", "b"};
+    const char* out_names[] = {"y"};
+    std::vector<Ort::Value> out = s.Run(Ort::RunOptions(), in_names, inputs.data(), 2, out_names, 1);
+    EXPECT_EQ(floats(out[0]), (std::vector<float>{1, 1, 0}));  // numpy: np.maximum(x + bias, 0)
+}
+
 TEST(OrtCompat, RunOnOpenVINOMatchesKilnsCpuProvider) {
     ModelBuilder b = conv_model();
     Ort::SessionOptions o;
@@ -321,6 +338,17 @@ TEST(OrtCompat, ProfilingAndOptimizedModelFiles) {
     EXPECT_EQ(trace.rfind(dir + "/trace_", 0), 0u) << trace;
     EXPECT_TRUE(std::filesystem::exists(trace));
     EXPECT_STREQ(s.EndProfilingAllocated(allocator).get(), "");  // profiling has stopped
+
+    // A profiling session that is replaced (or destroyed) writes its trace, as in ONNX Runtime.
+    Ort::SessionOptions o2;
+    o2.EnableProfiling((dir + "/second").c_str());
+    Ort::Session s2 = session_of(two_output_model(), o2);
+    s2 = Ort::Session(nullptr);
+    bool written = false;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        written = written || entry.path().filename().string().rfind("second_", 0) == 0;
+    }
+    EXPECT_TRUE(written);
 }
 
 }  // namespace

@@ -35,6 +35,14 @@ inline const kiln::ValueInfo& find_value_info(const std::vector<kiln::ValueInfo>
          std::string("Invalid ") + what + " name: '" + name + "'; the model's " + what + "s are " + names);
 }
 
+// A graph input or an initializer that a run may override (ONNX Runtime feeds both by name).
+inline void check_input_name(const kiln::Session& session, const std::string& name) {
+    for (const kiln::ValueInfo& info : session.overridable_initializers()) {
+        if (info.name == name) return;
+    }
+    find_value_info(session.inputs(), name, "input");
+}
+
 inline std::string checked_name(const char* const* names, size_t i, const char* what) {
     if (!names || !names[i]) fail(ORT_INVALID_ARGUMENT, std::string(what) + " name " + std::to_string(i) + " is null");
     return names[i];
@@ -82,16 +90,15 @@ struct Session {
         });
     }
     Session(Session&&) = default;
-    Session& operator=(Session&&) = default;
-    // Writes the profile, when profiling and EndProfilingAllocated has not, as ONNX Runtime does.
-    ~Session() {
-        if (!session_) return;
-        try {
-            session_->end_profiling();
-        } catch (const kiln::Error& e) {
-            std::cerr << "kiln: " << e.what() << "\n";
+    Session& operator=(Session&& other) noexcept {
+        if (this != &other) {
+            finish();
+            session_ = std::move(other.session_);
         }
+        return *this;
     }
+    // Writes the profile, when profiling and EndProfilingAllocated has not, as ONNX Runtime does.
+    ~Session() { finish(); }
 
     size_t GetInputCount() const { return get().inputs().size(); }
     size_t GetOutputCount() const { return get().outputs().size(); }
@@ -120,7 +127,7 @@ struct Session {
             std::vector<kiln::NamedValue> feeds;
             for (size_t i = 0; i < input_count; ++i) {
                 std::string name = detail::checked_name(input_names, i, "input");
-                detail::find_value_info(get().inputs(), name, "input");
+                detail::check_input_name(get(), name);
                 if (!input_values || !input_values[i]) {
                     detail::fail(ORT_INVALID_ARGUMENT, "input '" + name + "': the value is empty (nullptr)");
                 }
@@ -150,6 +157,14 @@ struct Session {
     kiln::Session& kiln_session() const { return get(); }
 
   private:
+    void finish() noexcept {
+        if (!session_) return;
+        try {
+            session_->end_profiling();
+        } catch (const std::exception& e) {
+            std::cerr << "kiln: " << e.what() << "\n";
+        }
+    }
     kiln::Session& get() const {
         if (!session_) detail::fail(ORT_INVALID_ARGUMENT, "Ort::Session: the session is empty (nullptr)");
         return *session_;
@@ -176,7 +191,7 @@ struct IoBinding {
     // ORT_INVALID_ARGUMENT when `name` is not a model input or the value is empty.
     void BindInput(const char* name, const Value& value) {
         std::string n = detail::checked_name(&name, 0, "BindInput");
-        detail::find_value_info(state_->session->inputs(), n, "input");
+        detail::check_input_name(*state_->session, n);
         if (!value) detail::fail(ORT_INVALID_ARGUMENT, "BindInput '" + n + "': the value is empty (nullptr)");
         state_->inputs[n] = value.kiln_value();
     }
