@@ -168,6 +168,34 @@ TEST(OrtCompat, RunFeedsAnOverridableInitializer) {
     EXPECT_EQ(floats(out[0]), (std::vector<float>{1, 1, 0}));  // numpy: np.maximum(x + bias, 0)
 }
 
+TEST(OrtCompat, SequenceOutputIsNotATensor) {
+    ModelBuilder b(17);
+    b.input("x", {2}).output("seq");
+    auto* seq_type = b.graph().mutable_output(0)->mutable_type();
+    seq_type->mutable_sequence_type()->mutable_elem_type()->mutable_tensor_type()->set_elem_type(1);
+    b.node("SequenceConstruct", {"x", "x"}, {"seq"}, "construct");
+    Ort::Session s = session_of(b);
+    Ort::TypeInfo type = s.GetOutputTypeInfo(0);
+    EXPECT_EQ(type.GetONNXType(), ONNX_TYPE_SEQUENCE);
+    try {
+        type.GetTensorTypeAndShapeInfo();
+        ADD_FAILURE() << "no Ort::Exception";
+    } catch (const Ort::Exception& e) {
+        EXPECT_EQ(e.GetOrtErrorCode(), ORT_INVALID_ARGUMENT);
+        EXPECT_NE(std::string(e.what()).find("sequence"), std::string::npos) << e.what();
+    }
+    std::vector<float> x = {1, 2};
+    std::vector<int64_t> shape = {2};
+    Ort::Value input = Ort::Value::CreateTensor<float>(Ort::MemoryInfo::CreateCpu(OrtArenaAllocator, OrtMemTypeDefault),
+                                                       x.data(), 2, shape.data(), 1);
+    const char* in_names[] = {"x"};
+    const char* out_names[] = {"seq"};
+    std::vector<Ort::Value> out = s.Run(Ort::RunOptions(), in_names, &input, 1, out_names, 1);
+    EXPECT_TRUE(static_cast<bool>(out[0]));
+    EXPECT_FALSE(out[0].IsTensor());
+    EXPECT_THROW(out[0].GetTensorData<float>(), Ort::Exception);
+}
+
 TEST(OrtCompat, RunOnOpenVINOMatchesKilnsCpuProvider) {
     ModelBuilder b = conv_model();
     Ort::SessionOptions o;
