@@ -47,14 +47,33 @@ TEST(OrtCompatConfigKeys, HaveOnnxRuntimesValues) {
     EXPECT_STREQ(kOrtSessionOptionShareEpContexts, "ep.share_ep_contexts");
 }
 
+// y = Relu(x); ids = LabelEncoder(words): a string node, which OpenVINO cannot take (it has no string type).
+ModelBuilder string_model() {
+    ModelBuilder b(17);
+    auto* ml = b.proto().add_opset_import();
+    ml->set_domain("ai.onnx.ml");
+    ml->set_version(2);
+    b.input("x", {3}).input("words", {2}, 8).output("y", {3}).output("ids", {2}, 7);
+    b.node("Relu", {"x"}, {"y"}, "relu");
+    auto& encoder = b.node("LabelEncoder", {"words"}, {"ids"}, "encoder", "ai.onnx.ml");
+    auto* keys = encoder.add_attribute();
+    keys->set_name("keys_strings");
+    keys->set_type(::onnx::AttributeProto::STRINGS);
+    keys->add_strings("a");
+    keys->add_strings("b");
+    attr_ints(encoder, "values_int64s", {1, 2});
+    return b;
+}
+
 TEST(OrtCompatConfigKeys, DisableCpuFallbackRefusesAPartialModel) {
-    std::string model = split_model().write(test_tmp_dir("ort_compat_fallback") + "/split.onnx");
-    Ort::Session with_fallback(Ort::Env(), model.c_str(), on_openvino());  // float64 nodes on the CPU provider
+    std::string model = string_model().write(test_tmp_dir("ort_compat_fallback") + "/strings.onnx");
+    Ort::Session with_fallback(Ort::Env(), model.c_str(), on_openvino());  // LabelEncoder on the CPU provider
     Ort::SessionOptions o = on_openvino();
     o.AddConfigEntry(kOrtSessionOptionsDisableCPUEPFallback, "1");
     Ort::Exception e = creation_error(model, o);
     EXPECT_EQ(e.GetOrtErrorCode(), ORT_INVALID_ARGUMENT);
     EXPECT_NE(std::string(e.what()).find(kOrtSessionOptionsDisableCPUEPFallback), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("encoder"), std::string::npos) << e.what();
 }
 
 TEST(OrtCompatConfigKeys, EpContextNodeNamePrefixAndSharing) {
