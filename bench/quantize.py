@@ -84,13 +84,11 @@ def set_batch(model: onnx.ModelProto, batch: int) -> onnx.ModelProto:
     return fixed
 
 
-def quantize(family: str, out_path: str, calibration: int | None = None, log=print) -> None:
+def quantize_model(source: str, out_path: str, batches: list[dict[str, np.ndarray]],
+                   op_types: tuple[str, ...] | None = None) -> None:
+    """quantize_static of the model at `source` into `out_path`, calibrated on `batches`, in the format above."""
     from onnxruntime.quantization import CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType
     from onnxruntime.quantization import quantize_static
-
-    recipe = RECIPES[family]
-    count = calibration or recipe.calibration
-    batches = calibration_set(family, count, min(recipe.batch, count))
 
     class Reader(CalibrationDataReader):
         def __init__(self):
@@ -99,14 +97,21 @@ def quantize(family: str, out_path: str, calibration: int | None = None, log=pri
         def get_next(self):
             return next(self.it, None)
 
-    source = build.build(family + build.DYNAMIC_SUFFIX, log=log)
-    options = {"ActivationSymmetric": False, "WeightSymmetric": True}
-    start = time.perf_counter()
     quantize_static(
         source, out_path, Reader(), quant_format=QuantFormat.QDQ, activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8, per_channel=True, calibrate_method=CalibrationMethod.MinMax,
-        op_types_to_quantize=list(recipe.op_types) if recipe.op_types else None, extra_options=options,
+        op_types_to_quantize=list(op_types) if op_types else None,
+        extra_options={"ActivationSymmetric": False, "WeightSymmetric": True},
     )
+
+
+def quantize(family: str, out_path: str, calibration: int | None = None, log=print) -> None:
+    recipe = RECIPES[family]
+    count = calibration or recipe.calibration
+    batches = calibration_set(family, count, min(recipe.batch, count))
+    source = build.build(family + build.DYNAMIC_SUFFIX, log=log)
+    start = time.perf_counter()
+    quantize_model(source, out_path, batches, recipe.op_types)
     log(f"{family}: quantized with {len(batches) * len(next(iter(batches[0].values())))} calibration inputs in "
         f"{time.perf_counter() - start:.1f} s")
 
