@@ -14,6 +14,12 @@
 
 namespace kiln::onnx {
 
+// Deepest nesting of subgraphs (If/Loop/Scan bodies inside bodies) the importer accepts: InvalidModel naming the
+// node whose body would go deeper. Protobuf messages may nest kMaxMessageNesting deep (room for that many
+// subgraph levels and the types and tensors inside them); a model nested deeper is refused as unparsable.
+constexpr int kMaxSubgraphDepth = 64;
+constexpr int kMaxMessageNesting = 3 * kMaxSubgraphDepth + 64;
+
 // Oldest and newest ai.onnx opset versions the importer accepts (newest: what the pinned onnx package knows).
 int64_t min_supported_opset();
 int64_t max_supported_opset();
