@@ -36,7 +36,13 @@ int64_t max_supported_opset();
 // Tensors that replace external initializers by name (SessionOptions::external_initializers).
 using InMemoryInitializers = std::map<std::string, Tensor>;
 
-ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory = {});
+// Whether large initializers of a model file borrow its mapped bytes (Borrow, as described above) or own their data
+// (Own: protobuf's parsed copy, moved rather than copied again). Borrowed weights change when the file is rewritten
+// in place and fault (SIGBUS) when it is truncated, so sessions, which live long, own theirs (docs/security.md).
+enum class ModelFileBytes { Borrow, Own };
+
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory = {},
+                          ModelFileBytes bytes = ModelFileBytes::Borrow);
 
 // Same from memory. External data resolves relative to `base_dir`; with an empty base_dir a model that uses
 // external data (not given in `in_memory`) is refused with InvalidArgument. Nothing refers to `data` afterwards:
