@@ -451,6 +451,10 @@ std::vector<HostileCase> hostile_cases() {
             ASSERT_GE(fd, 0);
             ASSERT_EQ(::ftruncate(fd, (off_t{1} << 31) + 4096), 0);  // sparse: takes no disk space
             ::close(fd);
+            struct Remove {
+                std::string path;
+                ~Remove() { fs::remove(path); }
+            } remove{path};
             onnx::load_model_file(path);
         },
         C::InvalidModel, {"huge.onnx", "2 GiB"});
