@@ -8,7 +8,8 @@ schema of `kiln perf --json` (SCHEMA below), so that bench/compare treats kiln a
 Runtimes (each needs its own venv, made by bench/peers.sh):
   ort-cpu          onnxruntime's CPUExecutionProvider
   ort-openvino     onnxruntime-openvino's OpenVINOExecutionProvider: device_type CPU, num_of_threads T,
-                   precision FP32 (or --precision), num_streams C when -c C > 1
+                   precision FP32 (or --precision), num_streams C when -c C > 1; with --load-config FILE, no
+                   precision but load_config FILE (bf16: {"CPU": {"INFERENCE_PRECISION_HINT": "bf16"}})
   ort-ep-openvino  the onnxruntime-ep-openvino plugin, registered with register_execution_provider_library and added
                    for its OpenVINO CPU device with add_provider_for_devices; that path takes OpenVINO properties only
                    through load_config: {"CPU": {"INFERENCE_NUM_THREADS": T, "INFERENCE_PRECISION_HINT": "f32",
@@ -66,7 +67,7 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def session_setup(runtime: str, threads: int, concurrency: int, precision: str):
+def session_setup(runtime: str, threads: int, concurrency: int, precision: str, load_config: str | None = None):
     """(SessionOptions, provider list for InferenceSession or None, provider name, provider options as reported)."""
     import onnxruntime as ort
 
@@ -79,7 +80,12 @@ def session_setup(runtime: str, threads: int, concurrency: int, precision: str):
     if runtime == "ort-openvino":
         if "OpenVINOExecutionProvider" not in ort.get_available_providers():
             raise NotAvailable(f"onnxruntime {ort.__version__} here has no OpenVINOExecutionProvider")
-        options = {"device_type": "CPU", "num_of_threads": str(threads), "precision": precision}
+        options = {"device_type": "CPU", "num_of_threads": str(threads)}
+        if load_config:  # onnxruntime-openvino takes the JSON itself (perf_test reads a file and passes its text)
+            with open(load_config) as f:
+                options["load_config"] = f.read()
+        else:
+            options["precision"] = precision
         if concurrency > 1:
             options["num_streams"] = str(concurrency)
         providers = [("OpenVINOExecutionProvider", options), "CPUExecutionProvider"]
@@ -151,7 +157,8 @@ def measure(args) -> dict:
     import numpy as np
     import onnxruntime as ort
 
-    so, providers, provider, options = session_setup(args.runtime, args.threads, args.concurrency, args.precision)
+    so, providers, provider, options = session_setup(args.runtime, args.threads, args.concurrency, args.precision,
+                                                     args.load_config)
     start = time.perf_counter()
     session = ort.InferenceSession(args.model, so, providers=providers)
     creation_s = time.perf_counter() - start
@@ -208,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-r", "--runs", type=int, default=20, help="timed runs after the warm-up (default 20)")
     parser.add_argument("-c", "--concurrency", type=int, default=1, help="threads calling run() (default 1)")
     parser.add_argument("--precision", default="FP32", help="OpenVINO precision (default FP32)")
+    parser.add_argument("--load-config", help="ort-openvino: a load_config JSON file, its text given instead of precision")
     parser.add_argument("--save-outputs", help="folder for the warm-up run's outputs (output_<i>.npy)")
     parser.add_argument("--json", help="also write the JSON to this file")
     args = parser.parse_args(argv)

@@ -12,7 +12,7 @@ step() { printf '\n== %s\n' "$*"; }
 DEBIAN_PACKAGES=(cmake ninja-build g++ pkg-config python3 python3-venv
                  libprotobuf-dev protobuf-compiler libgtest-dev libgmock-dev libbenchmark-dev
                  nlohmann-json3-dev libcli11-dev libopenblas-openmp-dev libomp-dev clang-format
-                 libjpeg62-turbo-dev libpng-dev libtiff-dev libwebp-dev libopenjp2-7-dev
+                 libjpeg62-turbo-dev libpng-dev libtiff-dev libwebp-dev libopenjp2-7-dev libxxhash-dev
                  clang libclang-rt-14-dev llvm)  # clang + its sanitizer/libFuzzer runtimes, llvm-symbolizer:
                                                  # scripts/sanitize.sh and scripts/fuzz.sh
 if [ "${KILN_SKIP_APT:-0}" != 1 ]; then

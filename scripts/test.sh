@@ -16,6 +16,7 @@ status=0
 scripts/check_format.sh || status=1
 .venv/bin/python tools/gen/ops_doc.py --check || status=1
 (cd build && ctest --output-on-failure -j2) || status=1
+scripts/check_install.sh build || status=1
 KILN_BIN="$PWD/build/tools/kiln/kiln" .venv/bin/python -m pytest -q tests/models || status=1
 PYTHONPATH="$PWD/build/python" .venv/bin/python -m pytest -q tests/python || status=1
 if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <limits>
 
+#include "common/alloc_limit.h"
 #include "kiln/tensor_info.h"
 
 namespace kiln {
@@ -33,6 +34,7 @@ std::string shape_to_string(const Shape& shape) {
 namespace {
 
 std::shared_ptr<void> allocate(DType dtype, int64_t count) {
+    check_allocation(dtype_storage_bytes(dtype, count));
     if (dtype == DType::String) {
         auto* strings = new std::string[count > 0 ? count : 1];
         return std::shared_ptr<void>(strings, [](void* p) { delete[] static_cast<std::string*>(p); });

@@ -237,11 +237,35 @@ std::vector<Node*> Graph::topological_order() const {
         }
     }
     if (order.size() != nodes_.size()) {
+        // Every node still pending waits on a pending local producer; walking those producers back from any of
+        // them must come round to a node twice, and that node and the ones walked since form a cycle.
+        const Node* start = nullptr;
         for (auto& node : nodes_) {
             if (pending[node.get()] > 0) {
-                fail(ErrorCode::InvalidModel, "graph '", name, "' has a cycle through ", node->describe());
+                start = node.get();
+                break;
             }
         }
+        auto pending_producer = [&](const Node* node) -> const Node* {
+            std::vector<Value*> reads(node->inputs.begin(), node->inputs.end());
+            for (Value* v : implicit_inputs(*node)) reads.push_back(v);
+            for (const Value* v : reads) {
+                if (v && local(v->producer) && pending[v->producer] > 0) return v->producer;
+            }
+            return nullptr;
+        };
+        std::vector<const Node*> walk;
+        std::unordered_map<const Node*, size_t> seen;
+        for (const Node* n = start; n && !seen.count(n); n = pending_producer(n)) {
+            seen[n] = walk.size();
+            walk.push_back(n);
+        }
+        const Node* again = walk.empty() ? nullptr : pending_producer(walk.back());
+        KILN_CHECK(again && seen.count(again), Internal, "graph '", name, "': nodes left unordered without a cycle");
+        std::string cycle = again->describe();  // in data-flow order: each node feeds the next
+        for (size_t i = walk.size(); i-- > seen[again] + 1;) cycle += " -> " + walk[i]->describe();
+        fail(ErrorCode::InvalidModel, "graph '", name, "' has a cycle through ", again->describe(), ": ", cycle, " -> ",
+             again->describe());
     }
     return order;
 }

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "common/alloc_limit.h"
+
 namespace kiln::onnx {
 
 namespace fs = std::filesystem;
@@ -164,6 +166,11 @@ Tensor ExternalDataResolver::load(const ::onnx::TensorProto& proto, DType dtype,
     const unsigned char* ptr = file->data() + offset;
     if (!aligned_for(ptr, dtype)) {
         // Misaligned for its element type: copy rather than hand kernels an unaligned pointer.
+        try {
+            check_allocation(static_cast<size_t>(need));
+        } catch (const Error& e) {
+            fail(ErrorCode::InvalidModel, "tensor '", tensor_name, "' (misaligned external data, copied): ", e.what());
+        }
         Tensor t(dtype, shape);
         std::memcpy(t.raw_data(), ptr, static_cast<size_t>(need));
         return t;

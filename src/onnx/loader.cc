@@ -29,12 +29,13 @@ int64_t max_supported_opset() { return KILN_ONNX_MAX_OPSET; }
 
 namespace {
 
-// Parses `size` bytes as message `msg` with protobuf's size limit raised to 2 GiB. False when the bytes are not
-// a complete message.
+// Parses `size` bytes as message `msg` with protobuf's size limit raised to 2 GiB and its nesting limit set to
+// kMaxMessageNesting. False when the bytes are not a complete message.
 bool parse_message(const void* data, size_t size, google::protobuf::MessageLite& msg) {
     if (size > static_cast<size_t>(INT_MAX)) return false;
     google::protobuf::io::CodedInputStream in(static_cast<const uint8_t*>(data), static_cast<int>(size));
     in.SetTotalBytesLimit(INT_MAX);
+    in.SetRecursionLimit(kMaxMessageNesting);
     return msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
@@ -75,6 +76,7 @@ bool parse_mapped_file(const MappedFile& file, google::protobuf::MessageLite& ms
     {
         google::protobuf::io::CodedInputStream in(&stream);
         in.SetTotalBytesLimit(INT_MAX);
+        in.SetRecursionLimit(kMaxMessageNesting);
         parsed = msg.ParseFromCodedStream(&in) && in.ConsumedEntireMessage();
     }
     file.drop_resident_pages(file.size());
@@ -103,20 +105,23 @@ std::vector<KeptBytes> initializer_bytes_in(const std::shared_ptr<MappedFile>& f
     return in_file;
 }
 
-// Parses and imports `size` bytes at `data`. `file`, when given, is the mapping that holds them: initializers then
-// borrow their raw_data from it instead of keeping protobuf's copy.
+// Parses and imports `size` bytes at `data`. `file`, when given, is the mapping that holds them (read through it);
+// with `borrow`, initializers then borrow their raw_data from it instead of keeping protobuf's copy.
 ir::Model load_model(const void* data, size_t size, const std::string& base_dir, const std::string& source,
-                     const InMemoryInitializers& in_memory, const std::shared_ptr<MappedFile>& file = nullptr) {
+                     const InMemoryInitializers& in_memory, const std::shared_ptr<MappedFile>& file = nullptr,
+                     bool borrow = false) {
     KILN_CHECK(size <= static_cast<size_t>(INT_MAX), InvalidModel, "model ", source, " is ", size,
                " bytes; protobuf models are limited to 2 GiB (store the weights as external data)");
     KILN_CHECK(size > 0, InvalidModel, "model ", source, " is empty (0 bytes)");
     ::onnx::ModelProto proto;
     bool parsed = file ? parse_mapped_file(*file, proto) : parse_message(data, size, proto);
-    KILN_CHECK(parsed, InvalidModel, "model ", source, " is not a valid ONNX protobuf (truncated or not a ModelProto)");
+    KILN_CHECK(parsed, InvalidModel, "model ", source,
+               " is not a valid ONNX protobuf (truncated, not a ModelProto, or messages nested deeper than ",
+               kMaxMessageNesting, ")");
     KILN_CHECK(proto.has_graph(), InvalidModel, "model ", source,
                " is not a valid ONNX model (no graph; not a ModelProto?)");
     std::vector<KeptBytes> in_file;
-    if (file) {
+    if (file && borrow) {
         std::optional<std::vector<RawDataSpan>> spans = index_initializer_raw_data(file->data(), file->size());
         if (spans) in_file = initializer_bytes_in(file, proto.graph(), *spans);
     }
@@ -130,9 +135,10 @@ std::string folder_of(const std::string& path) {
 
 }  // namespace
 
-ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory) {
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory, ModelFileBytes bytes) {
     auto file = MappedFile::open(path, "model file");
-    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), in_memory, file);
+    return load_model(file->data(), file->size(), folder_of(path), str("'", path, "'"), in_memory, file,
+                      bytes == ModelFileBytes::Borrow);
 }
 
 ir::Model load_model_bytes(const void* data, size_t size, const std::string& base_dir,

@@ -14,6 +14,12 @@
 
 namespace kiln::onnx {
 
+// Deepest nesting of subgraphs (If/Loop/Scan bodies inside bodies) the importer accepts: InvalidModel naming the
+// node whose body would go deeper. Protobuf messages may nest kMaxMessageNesting deep (room for that many
+// subgraph levels and the types and tensors inside them); a model nested deeper is refused as unparsable.
+constexpr int kMaxSubgraphDepth = 64;
+constexpr int kMaxMessageNesting = 3 * kMaxSubgraphDepth + 64;
+
 // Oldest and newest ai.onnx opset versions the importer accepts (newest: what the pinned onnx package knows).
 int64_t min_supported_opset();
 int64_t max_supported_opset();
@@ -30,7 +36,13 @@ int64_t max_supported_opset();
 // Tensors that replace external initializers by name (SessionOptions::external_initializers).
 using InMemoryInitializers = std::map<std::string, Tensor>;
 
-ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory = {});
+// Whether large initializers of a model file borrow its mapped bytes (Borrow, as described above) or own their data
+// (Own: protobuf's parsed copy, moved rather than copied again). Borrowed weights change when the file is rewritten
+// in place and fault (SIGBUS) when it is truncated, so sessions, which live long, own theirs (docs/security.md).
+enum class ModelFileBytes { Borrow, Own };
+
+ir::Model load_model_file(const std::string& path, const InMemoryInitializers& in_memory = {},
+                          ModelFileBytes bytes = ModelFileBytes::Borrow);
 
 // Same from memory. External data resolves relative to `base_dir`; with an empty base_dir a model that uses
 // external data (not given in `in_memory`) is refused with InvalidArgument. Nothing refers to `data` afterwards:

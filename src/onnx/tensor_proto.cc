@@ -4,6 +4,8 @@
 #include <bit>
 #include <cstring>
 
+#include "common/alloc_limit.h"
+
 namespace kiln::onnx {
 
 namespace {
@@ -68,17 +70,30 @@ void copy_cast(const Src& src, void* dst) {
     for (int i = 0; i < src.size(); ++i) out[i] = static_cast<T>(src.Get(i));
 }
 
-Shape dims_of(const TensorProto& proto, const std::string& what) {
-    Shape shape(proto.dims().begin(), proto.dims().end());
+// The dims `dims` of tensor `what` holding `dtype` elements, checked before anything is allocated for them: no
+// negative dim, an element count that int64 holds and a byte size within kMaxTensorBytes (so that later
+// arithmetic on them cannot overflow).
+template <typename Dims>
+Shape checked_shape(const Dims& dims, DType dtype, const std::string& what) {
+    Shape shape(dims.begin(), dims.end());
     for (int64_t d : shape) {
         KILN_CHECK(d >= 0, InvalidModel, "tensor '", what, "' has a negative dim in ", shape_to_string(shape));
     }
     try {
-        shape_element_count(shape);
+        dtype_storage_bytes(dtype, shape_element_count(shape));
     } catch (const Error&) {
         fail(ErrorCode::InvalidModel, "tensor '", what, "' has too many elements: ", shape_to_string(shape));
     }
     return shape;
+}
+
+// Refuses, naming the tensor, a tensor that kiln would have to allocate beyond the allocation cap.
+void check_fits_allocation_cap(DType dtype, const Shape& shape, const std::string& what) {
+    try {
+        check_allocation(dtype_storage_bytes(dtype, shape_element_count(shape)));
+    } catch (const Error& e) {
+        fail(ErrorCode::InvalidModel, "tensor '", what, "' of shape ", shape_to_string(shape), ": ", e.what());
+    }
 }
 
 // Element type and shape of a TensorProto, checked.
@@ -91,7 +106,7 @@ TensorHeader header_of(const TensorProto& proto, const std::string& name) {
     KILN_CHECK(dtype_is_valid(proto.data_type()) && proto.data_type() != 0, InvalidModel, "tensor '", name,
                "' has an invalid data type ", proto.data_type());
     auto dtype = static_cast<DType>(proto.data_type());
-    Shape shape = dims_of(proto, name);
+    Shape shape = checked_shape(proto.dims(), dtype, name);
     KILN_CHECK(!proto.has_segment(), NotImplemented, "tensor '", name, "' is segmented, which kiln does not support");
     return {dtype, std::move(shape)};
 }
@@ -127,6 +142,7 @@ Tensor tensor_from_proto(const TensorProto& proto, ExternalDataResolver* externa
     if (proto.has_raw_data()) {
         const std::string& raw = proto.raw_data();
         check_raw_data({dtype, shape}, raw.size(), name);
+        check_fits_allocation_cap(dtype, shape, name);
         Tensor t(dtype, shape);
         if (!raw.empty()) std::memcpy(t.raw_data(), raw.data(), raw.size());
         return t;
@@ -138,6 +154,7 @@ Tensor tensor_from_proto(const TensorProto& proto, ExternalDataResolver* externa
     int64_t have = typed_field_size(proto, field);
     KILN_CHECK(have == expected, InvalidModel, "tensor '", name, "' of type ", dtype_name(dtype), " and shape ",
                shape_to_string(shape), " holds ", have, " values; expected ", expected);
+    check_fits_allocation_cap(dtype, shape, name);
     Tensor t(dtype, shape);
     if (count == 0) return t;
 
@@ -208,6 +225,7 @@ Tensor take_tensor_from_proto(TensorProto& proto, const KeptBytes* in_file, Exte
     auto owned = std::make_shared<std::string>(std::move(*proto.mutable_raw_data()));
     proto.clear_raw_data();
     if (!aligned_for(owned->data(), header.dtype)) {  // not from malloc: copy into aligned storage
+        check_fits_allocation_cap(header.dtype, header.shape, name);
         Tensor t(header.dtype, std::move(header.shape));
         std::memcpy(t.raw_data(), owned->data(), owned->size());
         return t;
@@ -222,11 +240,12 @@ Tensor tensor_from_sparse_proto(const ::onnx::SparseTensorProto& proto, External
     Tensor values = tensor_from_proto(proto.values(), external, name + " (values)");
     Tensor indices = tensor_from_proto(proto.indices(), external, name + " (indices)");
     KILN_CHECK(indices.dtype() == DType::Int64, InvalidModel, "sparse tensor '", name, "': indices must be int64");
-    Shape shape(proto.dims().begin(), proto.dims().end());
     DType dtype = values.dtype();
     int bits = dtype_bits(dtype);
     KILN_CHECK(bits >= 8 && dtype != DType::String, NotImplemented, "sparse tensor '", name, "' of type ",
                dtype_name(dtype), " is not supported");
+    Shape shape = checked_shape(proto.dims(), dtype, name);
+    check_fits_allocation_cap(dtype, shape, name);  // the dense tensor: its size is the model's to choose
     Tensor dense(dtype, shape);
     int64_t total = dense.element_count();
     int64_t nnz = values.element_count();
@@ -355,6 +374,7 @@ bool tensor_proto_is_consistent(const TensorProto& proto) {
         if (d < 0 || (d > 0 && count > INT64_MAX / d)) return false;
         count *= d;
     }
+    if (static_cast<uint64_t>(count) > kMaxTensorBytes) return false;  // keeps typed_entry_count from overflowing
     if (proto.data_location() == TensorProto::EXTERNAL) return proto.external_data_size() > 0;
     if (proto.has_raw_data()) {
         return dtype != DType::String && proto.raw_data().size() == dtype_storage_bytes(dtype, count);

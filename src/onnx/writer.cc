@@ -304,8 +304,9 @@ void save_model_file(const ir::Model& model, const std::string& path, const Save
 
 namespace {
 
-// Marks `d`'s tensor as external data at its address in this process (ONNX Runtime's in-memory marker).
-void place_by_address(const DeferredTensor& d) {
+// Marks `d`'s tensor as external data at its address in this process (ONNX Runtime's in-memory marker), or, with
+// `ordinal` set, at that number instead of an address (bytes that do not depend on where the tensors live).
+void place_by_address(const DeferredTensor& d, std::optional<size_t> ordinal = std::nullopt) {
     d.proto->set_data_location(::onnx::TensorProto::EXTERNAL);
     auto add = [&](const char* key, const std::string& value) {
         auto* entry = d.proto->add_external_data();
@@ -313,12 +314,14 @@ void place_by_address(const DeferredTensor& d) {
         entry->set_value(value);
     };
     add("location", "*/_ORT_MEM_ADDR_/*");
-    add("offset", std::to_string(reinterpret_cast<uintptr_t>(d.tensor.raw_data())));
+    add("offset",
+        ordinal ? std::to_string(*ordinal) : std::to_string(reinterpret_cast<uintptr_t>(d.tensor.raw_data())));
     add("length", std::to_string(d.tensor.byte_size()));
 }
 
+// `positions` non-null: tensors left out are marked by their ordinal and listed there instead of by address.
 std::string standalone_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
-                                   size_t by_address_min_bytes) {
+                                   size_t by_address_min_bytes, std::vector<Tensor>* positions = nullptr) {
     // Subgraphs refer to outer values by name, so a subgraph that was built inside another graph is written
     // correctly when this graph has a value of that name (a partition or probe copies the values it reads).
     auto check_local = [&](const ir::Value* v, const std::string& user, bool by_name) {
@@ -342,7 +345,10 @@ std::string standalone_graph_bytes(const ir::Graph& graph, const std::map<std::s
     std::vector<DeferredTensor> inline_tensors;
     for (const DeferredTensor& d : writer.deferred) {
         bool by_address = by_address_min_bytes > 0 && d.tensor.byte_size() >= by_address_min_bytes;
-        if (by_address) {
+        if (by_address && positions) {
+            place_by_address(d, positions->size());
+            positions->push_back(d.tensor);
+        } else if (by_address) {
             place_by_address(d);
         } else {
             inline_tensors.push_back(d);
@@ -365,6 +371,14 @@ std::string save_graph_bytes_by_address(const ir::Graph& graph, const std::map<s
                                         size_t min_bytes) {
     KILN_CHECK(min_bytes > 0, InvalidArgument, "save_graph_bytes_by_address: min_bytes must be > 0");
     return standalone_graph_bytes(graph, opsets, min_bytes);
+}
+
+std::string save_graph_bytes_by_position(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                                         size_t min_bytes, std::vector<Tensor>* tensors) {
+    KILN_CHECK(min_bytes > 0 && tensors, InvalidArgument,
+               "save_graph_bytes_by_position: min_bytes must be > 0 and tensors given");
+    tensors->clear();
+    return standalone_graph_bytes(graph, opsets, min_bytes, tensors);
 }
 
 }  // namespace kiln::onnx

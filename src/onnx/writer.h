@@ -76,4 +76,11 @@ std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string,
 std::string save_graph_bytes_by_address(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
                                         size_t min_bytes);
 
+// What a content key hashes: the bytes of save_graph_bytes_by_address with each tensor of at least `min_bytes`
+// marked by its position in `tensors` (offset 0, 1, ...) instead of its address, so that the bytes do not depend
+// on where the tensors live; `tensors` receives those tensors (sharing their memory), whose contents complete the
+// key. Not a model anything can load.
+std::string save_graph_bytes_by_position(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                                         size_t min_bytes, std::vector<Tensor>* tensors);
+
 }  // namespace kiln::onnx

@@ -36,16 +36,17 @@ std::optional<int64_t> known_length(const InferContext& ctx, size_t i) {
 }
 
 // Product of dims [begin, end), unknown when any is unknown.
+std::string shape_str(const SymbolicShape& s) { return symbolic_shape_to_string(s); }
+
 Dim dim_product(const SymbolicShape& s, size_t begin, size_t end) {
     int64_t p = 1;
     for (size_t i = begin; i < end; ++i) {
         if (!s[i].known()) return Dim();
-        p *= s[i].value;
+        KILN_CHECK(!__builtin_mul_overflow(p, s[i].value, &p), InvalidArgument, "shape ", shape_str(s),
+                   " has more elements than int64 holds");
     }
     return Dim(p);
 }
-
-std::string shape_str(const SymbolicShape& s) { return symbolic_shape_to_string(s); }
 
 // Normalised axes (each in [0, rank)), rejecting duplicates.
 std::vector<int64_t> normalize_axes(const ir::Node& node, const std::vector<int64_t>& axes, int64_t rank) {
@@ -305,7 +306,8 @@ void infer_reshape(InferContext& ctx) {
             if (!out[i].known())
                 all_known = false;
             else
-                known *= out[i].value;
+                KILN_CHECK(!__builtin_mul_overflow(known, out[i].value, &known), InvalidArgument, node.describe(),
+                           ": shape ", requested, " has more elements than int64 holds");
         }
         if (all_known && in_count.known()) {
             KILN_CHECK(known != 0 && in_count.value % known == 0, InvalidArgument, node.describe(),

@@ -25,7 +25,8 @@ class Pass {
     virtual bool run(ir::Graph& graph, PassContext& ctx) = 0;
 };
 
-std::unique_ptr<Pass> make_constant_folding();
+// keep_dequantize_linear: leave DequantizeLinear nodes (and what only they feed) for a device provider's QDQ fusion.
+std::unique_ptr<Pass> make_constant_folding(bool keep_dequantize_linear);
 std::unique_ptr<Pass> make_dead_node_elimination();
 std::unique_ptr<Pass> make_fuse_conv_batch_norm();
 std::unique_ptr<Pass> make_fuse_conv_activation();
@@ -35,8 +36,10 @@ std::unique_ptr<Pass> make_fuse_mat_mul_bias();
 // ONNX Runtime applies provider-independent rewrites before partitioning and the fusions into a provider's own
 // ops after it, to the nodes that provider was given. kiln does the same:
 enum class OptimizationStage {
-    BeforePartitioning,  // constant folding, dead nodes, Conv+BatchNormalization: the result is standard ONNX
-    CpuFusions,          // fusions into the CPU provider's internal ops (domain "kiln"), on the nodes left to it
+    BeforePartitioning,  // constant folding but of DequantizeLinear, dead nodes, Conv+BatchNormalization: the
+                         // result is standard ONNX
+    CpuFusions,          // on the nodes left to the CPU provider: constant folding of what is left (DequantizeLinear
+                         // of constant weights), and fusions into its internal ops (domain "kiln")
 };
 
 // Runs the passes of `level` and `stage` over `graph` (subgraphs included). Errors name the pass.

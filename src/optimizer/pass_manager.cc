@@ -9,12 +9,16 @@ std::vector<std::unique_ptr<Pass>> passes_for(GraphOptimizationLevel level, Opti
     std::vector<std::unique_ptr<Pass>> passes;
     if (level == GraphOptimizationLevel::DisableAll) return passes;
     if (stage == OptimizationStage::BeforePartitioning) {
-        passes.push_back(make_constant_folding());
+        passes.push_back(make_constant_folding(/*keep_dequantize_linear=*/true));
         passes.push_back(make_dead_node_elimination());
         if (level != GraphOptimizationLevel::Basic) passes.push_back(make_fuse_conv_batch_norm());
         return passes;
     }
-    if (level == GraphOptimizationLevel::Basic) return passes;
+    passes.push_back(make_constant_folding(/*keep_dequantize_linear=*/false));
+    if (level == GraphOptimizationLevel::Basic) {
+        passes.push_back(make_dead_node_elimination());
+        return passes;
+    }
     passes.push_back(make_fuse_conv_activation());
     passes.push_back(make_fuse_gelu());
     passes.push_back(make_fuse_mat_mul_bias());

@@ -2,11 +2,14 @@
 
 #include <cstdlib>
 
+#include "common/alloc_limit.h"
+
 namespace kiln::rt {
 
 Tensor BufferPool::allocate(DType dtype, const Shape& shape) {
     if (dtype == DType::String) return Tensor(dtype, shape);
     size_t bytes = dtype_storage_bytes(dtype, shape_element_count(shape));
+    check_allocation(bytes);
     size_t capacity = std::max<size_t>((bytes + 63) / 64 * 64, 64);
     Buffer buffer;
     auto it = free_.lower_bound(capacity);

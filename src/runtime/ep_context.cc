@@ -38,14 +38,15 @@ std::string context_folder(const std::string& model_path, const EpContextOptions
     return parent.empty() ? "." : parent.string();
 }
 
-// The blob file, mapped: OpenVINO imports from the mapping and keeps referring to it (a blob file, like OpenVINO's
-// own cache blobs, must not be rewritten in place while a session uses it).
-providers::Blob map_blob_file(const std::string& path, const std::string& where) {
+// The blob file, read into memory: OpenVINO imports from the buffer and keeps referring to it, so a mapping of the
+// file would change under the session when the file is rewritten in place and fault (SIGBUS) when it is truncated.
+// Read through a mapping (bounds from one fstat), copied out before the session depends on it.
+providers::Blob read_blob_file(const std::string& path, const std::string& where) {
     std::error_code ec;
     KILN_CHECK(fs::is_regular_file(path, ec), NotFound, where, ": blob file '", path, "' not found");
     std::shared_ptr<onnx::MappedFile> file = onnx::MappedFile::open(path, "blob file");
-    return providers::Blob{std::shared_ptr<const void>(file, file->data()), reinterpret_cast<const char*>(file->data()),
-                           file->size()};
+    std::string bytes(reinterpret_cast<const char*>(file->data()), file->size());
+    return providers::Blob::owned(std::move(bytes));
 }
 
 // The node's blob: its ep_cache_context (embed_mode=1) or the file it names (embed_mode=0).
@@ -62,7 +63,7 @@ providers::Blob context_blob(ir::Node& node, const std::string& model_path, cons
     KILN_CHECK(!folder.empty(), InvalidArgument, where, " keeps its blob in file '", cache.s,
                "'; for a model from memory, set ep.context_file_path to a path in the blob's folder");
     std::string path = onnx::resolve_inside_folder(folder, cache.s, where + ": ep_cache_context");
-    return map_blob_file(path, where);
+    return read_blob_file(path, where);
 }
 
 // The context node's inputs and outputs as a standalone graph without nodes, named after the node.
@@ -102,11 +103,7 @@ EpContextOptions parse_ep_context_options(const SessionOptions& options) {
     KILN_CHECK(!(share && parsed.enable && parsed.embed), InvalidArgument,
                "ep.share_ep_contexts=1 cannot be combined with ep.context_enable=1 and ep.context_embed_mode=1 (a "
                "shared context is one blob file, not a payload in each node); use ep.context_embed_mode=0");
-    if (share) {
-        log_warning(
-            "ep.share_ep_contexts=1: sharing weights between sessions is not implemented yet; each session "
-            "keeps its own compiled weights");
-    }
+    options.config_flag("ep.stop_share_ep_contexts");  // 0 or 1 (the OpenVINO provider acts on it)
     return parsed;
 }
 

@@ -236,8 +236,10 @@ Session::Session(const std::string& model_path, const SessionOptions& options) :
     guarded("creating the session", [&] {
         impl_->options = options;
         impl_->model_path = model_path;
-        impl_->create("model_loading_uri",
-                      [&] { return onnx::load_model_file(model_path, options.external_initializers); });
+        impl_->create("model_loading_uri", [&] {
+            // Own the weights: a session outlives edits of its model file (see onnx::ModelFileBytes).
+            return onnx::load_model_file(model_path, options.external_initializers, onnx::ModelFileBytes::Own);
+        });
     });
 }
 

@@ -172,8 +172,7 @@ def test_create_session_from_array_snippet(resnet_path, cpu_reference):
 
 def test_ep_weight_sharing_snippet():
     """Features > EP-Weight Sharing across sessions: two sessions with the session option ep.share_ep_contexts run
-    side by side and give the right answers. (The sharing itself, one copy of the weights, is not implemented yet:
-    kiln warns so; issue #8.)"""
+    side by side and give the right answers (the second runs the first's compiled model: test_model_cache.py)."""
     model = matmul_model(size=96)
     so = onnxruntime.SessionOptions()
     so.add_session_config_entry("ep.share_ep_contexts", "1")

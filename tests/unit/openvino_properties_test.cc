@@ -93,7 +93,7 @@ TEST(OpenVINOProperties, EachOption) {
         {{{"device_type", "GPU"}, {"context", "0x1234"}}, "", "INFERENCE_PRECISION_HINT=f16, NUM_STREAMS=1"},
         // load_config: merged in, winning over what the options derived
         {{{"num_streams", "2"},
-          {"cache_dir", "option_cache"},
+          {"cache_dir", KILN_TEST_TMP "/option_cache"},
           {"load_config",
            R"({"CPU": {"NUM_STREAMS": 4, "INFERENCE_PRECISION_HINT": "bf16", "PERF_COUNT": true,
                        "CACHE_DIR": "config_cache"}, "GPU": {"MODEL_PRIORITY": "LOW"}})"}},

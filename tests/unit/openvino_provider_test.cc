@@ -77,6 +77,29 @@ TEST(OpenVINOProvider, DisabledCpuFallbackNamesTheNodesAndWhy) {
                  {"disable_cpu_ep_fallback", "node 'to_double' (Cast)", "float64"});
 }
 
+// A lone light node between nodes OpenVINO cannot run is left to the CPU provider, as cheaper there; with CPU
+// fallback disabled the user asked for every node OpenVINO can run to run there, and only the others are named.
+TEST(OpenVINOProvider, DisabledCpuFallbackKeepsLoneNodesOnOpenVINO) {
+    ModelBuilder b(17);
+    b.input("x", {2, 8}).output("y", {2, 8});
+    attr_int(b.node("Cast", {"x"}, {"d1"}, "to_double_1"), "to", 11);
+    attr_int(b.node("Cast", {"d1"}, {"f1"}, "to_float_1"), "to", 1);
+    b.node("Relu", {"f1"}, {"r"}, "lone_relu");
+    attr_int(b.node("Cast", {"r"}, {"d2"}, "to_double_2"), "to", 11);
+    attr_int(b.node("Cast", {"d2"}, {"y"}, "to_float_2"), "to", 1);
+    EXPECT_EQ(assignments(session_of(b, openvino()))["lone_relu"].provider, "CPUExecutionProvider");
+    SessionOptions options = openvino();
+    options.add_config_entry("session.disable_cpu_ep_fallback", "1");
+    try {
+        session_of(b, options);
+        FAIL() << "expected an error naming the float64 nodes";
+    } catch (const Error& e) {
+        std::string what = e.what();
+        EXPECT_NE(what.find("node 'to_double_1' (Cast)"), std::string::npos) << what;
+        EXPECT_EQ(what.find("lone_relu"), std::string::npos) << what;
+    }
+}
+
 TEST(OpenVINOProvider, DisableDynamicShapesCompilesPerInputShape) {
     Session device = session_of(split_model(), openvino({{"device_type", "CPU"}, {"disable_dynamic_shapes", "True"}}));
     Session cpu = session_of(split_model(), SessionOptions());

@@ -36,6 +36,7 @@ class GraphImporter {
     ExternalDataResolver& external_;
     int64_t ir_version_;
     const NodeOpsets& node_opsets_;  // nodes inlined from functions: their function's opsets
+    int depth_ = 0;                  // of the graph being imported: 0 for the main graph
 };
 
 void GraphImporter::import_graph(::onnx::GraphProto& proto, ir::Graph& graph, const std::vector<KeptBytes>* in_file) {
@@ -184,12 +185,17 @@ void GraphImporter::import_graph(::onnx::GraphProto& proto, ir::Graph& graph, co
 
 std::shared_ptr<ir::Graph> GraphImporter::import_subgraph(::onnx::GraphProto& proto, const ir::Graph& outer,
                                                           const std::string& where) {
+    KILN_CHECK(depth_ < kMaxSubgraphDepth, InvalidModel, where, " nests subgraph '", proto.name(), "' ", depth_ + 1,
+               " levels deep; kiln accepts subgraphs nested at most ", kMaxSubgraphDepth, " levels deep");
     auto sub = std::make_shared<ir::Graph>(&outer);
+    ++depth_;
     try {
         import_graph(proto, *sub);
     } catch (const Error& e) {
+        --depth_;
         throw Error(e.code(), str("in subgraph '", proto.name(), "': ", e.what()));
     }
+    --depth_;
     return sub;
 }
 
@@ -329,8 +335,13 @@ ir::Model import_model(::onnx::ModelProto& proto, const std::string& base_dir, c
         auto [it, inserted] = model.opsets.emplace(domain, op.version());
         if (!inserted) it->second = std::max(it->second, op.version());
     }
-    // Before IR version 3 there was no opset_import; such models used ai.onnx opset 1.
-    if (proto.opset_import_size() == 0) model.opsets[""] = 1;
+    // Before IR version 3 there was no opset_import; such models used ai.onnx opset 1. Later models must have one
+    // (as ONNX Runtime requires): without it the meaning of every node is unknown.
+    if (proto.opset_import_size() == 0) {
+        KILN_CHECK(proto.ir_version() < 3, InvalidModel, "model ", source, " has ir_version ", proto.ir_version(),
+                   " but no opset_import; models from IR version 3 on must say which opsets they use");
+        model.opsets[""] = 1;
+    }
     auto ai = model.opsets.find("");
     if (ai != model.opsets.end()) {
         KILN_CHECK(ai->second >= min_supported_opset() && ai->second <= max_supported_opset(), InvalidModel, "model ",

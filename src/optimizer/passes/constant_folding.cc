@@ -1,4 +1,9 @@
 // Evaluates nodes whose inputs are all constants, once, at session creation.
+//
+// Before partitioning it leaves DequantizeLinear alone (as ONNX Runtime's ConstantFolding does by default): folding
+// DequantizeLinear(int8 weight) into a float weight would destroy the QDQ pattern from which a device provider
+// (OpenVINO) builds int8 kernels. After partitioning, on what the CPU provider runs, those nodes are folded too,
+// with the CPU provider's own kernel, so its results are the same whether folded or not.
 #include <string_view>
 #include <unordered_set>
 
@@ -11,8 +16,9 @@ namespace {
 // Folded outputs larger than this stay computed at run time (ConstantOfShape/Expand/Tile can blow up a model).
 constexpr size_t kMaxFoldedBytes = 64 << 20;
 
-bool foldable(const ir::Node& node) {
+bool foldable(const ir::Node& node, bool keep_dequantize_linear) {
     if (node.op == OpKind::Unknown || node.outputs.empty()) return false;
+    if (keep_dequantize_linear && node.op == OpKind::DequantizeLinear) return false;
     if (std::string_view(op_kind_family(node.op)) == "Sequence") return false;  // run by the runtime, no kernel
     for (const ir::Attribute* a : {node.find_attribute("then_branch"), node.find_attribute("body")}) {
         if (a) return false;
@@ -28,13 +34,14 @@ bool foldable(const ir::Node& node) {
 
 class ConstantFolding : public Pass {
   public:
+    explicit ConstantFolding(bool keep_dequantize_linear) : keep_dequantize_linear_(keep_dequantize_linear) {}
     const char* name() const override { return "ConstantFolding"; }
 
     bool run(ir::Graph& graph, PassContext& ctx) override {
         bool changed = false;
         std::unordered_set<const ir::Node*> folded;
         for (ir::Node* node : graph.topological_order()) {
-            if (!foldable(*node) || !ctx.may_rewrite()) continue;
+            if (!foldable(*node, keep_dequantize_linear_) || !ctx.may_rewrite()) continue;
             std::vector<const Tensor*> inputs;
             for (const ir::Value* in : node->inputs) inputs.push_back(in ? &*in->constant : nullptr);
             std::vector<Tensor> outputs;
@@ -62,10 +69,15 @@ class ConstantFolding : public Pass {
         }
         return changed;
     }
+
+  private:
+    bool keep_dequantize_linear_;
 };
 
 }  // namespace
 
-std::unique_ptr<Pass> make_constant_folding() { return std::make_unique<ConstantFolding>(); }
+std::unique_ptr<Pass> make_constant_folding(bool keep_dequantize_linear) {
+    return std::make_unique<ConstantFolding>(keep_dequantize_linear);
+}
 
 }  // namespace kiln::opt

@@ -75,9 +75,6 @@ auto device_call(const std::string& what, F&& f) -> decltype(f()) {
     }
 }
 
-// Tensors smaller than this go into the proto handed to OpenVINO; larger ones stay in kiln's memory, by address.
-constexpr size_t kInlineTensorBytes = 1024;
-
 constexpr size_t kNoPort = static_cast<size_t>(-1);
 
 // The port among `ports` that carries tensor name `name`. When none does: with as many ports as kiln has values,
@@ -201,17 +198,19 @@ std::string CompiledSubgraph::openvino_sdk_version() {
 
 std::string CompiledSubgraph::sdk_version() const { return openvino_sdk_version(); }
 
-std::string CompiledSubgraph::export_blob() const {
+void CompiledSubgraph::export_to(std::ostream& out) const {
     KILN_CHECK(compiled_, Unsupported,
                "Exporting dynamically compiled models at runtime is not supported. Cannot export blobs of dynamic "
                "models that request static shape inference (disable_dynamic_shapes=true compiles this partition per "
                "input shapes). To export it, set disable_dynamic_shapes to false or use the reshape_input provider "
                "option");
-    return device_call("OpenVINO could not export the compiled subgraph", [&] {
-        std::ostringstream stream;
-        compiled_->model.export_model(stream);
-        return std::move(stream).str();
-    });
+    device_call("OpenVINO could not export the compiled subgraph", [&] { compiled_->model.export_model(out); });
+}
+
+std::string CompiledSubgraph::export_blob() const {
+    std::ostringstream stream;
+    export_to(stream);
+    return std::move(stream).str();
 }
 
 std::shared_ptr<CompiledSubgraph::Compiled> CompiledSubgraph::compile(const std::shared_ptr<::ov::Model>& model) const {
@@ -301,6 +300,36 @@ std::vector<Tensor> CompiledSubgraph::run(const std::vector<const Tensor*>& inpu
     return outputs;
 }
 
+namespace {
+
+// ", N of M matrix ops in int8" (when N > 0) from the compiled model's runtime graph: each node's rt_info
+// "layerType" and "runtimePrecision", what OpenVINO's benchmark_app -report shows; "" when the device does not
+// report them. The inference precision is the model's float precision: an int8 (QDQ) model reports f32 or bf16
+// there.
+std::string int8_summary(const ::ov::CompiledModel& model) {
+    size_t matrix_ops = 0, int8 = 0;
+    try {
+        for (const auto& op : model.get_runtime_model()->get_ordered_ops()) {
+            const ::ov::RTMap& info = op->get_rt_info();
+            auto type = info.find("layerType"), precision = info.find("runtimePrecision");
+            if (type == info.end() || precision == info.end()) continue;
+            std::string layer = type->second.as<std::string>();
+            if (layer != "Convolution" && layer != "Deconvolution" && layer != "FullyConnected" && layer != "MatMul") {
+                continue;
+            }
+            matrix_ops += 1;
+            std::string p = precision->second.as<std::string>();
+            if (p == "i8" || p == "u8") int8 += 1;
+        }
+    } catch (const std::exception&) {
+        return "";
+    }
+    if (int8 == 0) return "";
+    return str(", ", int8, " of ", matrix_ops, " Convolution/FullyConnected/MatMul in int8");
+}
+
+}  // namespace
+
 std::string CompiledSubgraph::describe() const {
     std::shared_ptr<Compiled> compiled = compiled_;
     if (!compiled) return str(device_, ", compiled per input shapes (", by_shape_.size(), " cached)");
@@ -309,7 +338,7 @@ std::string CompiledSubgraph::describe() const {
         precision = compiled->model.get_property(::ov::hint::inference_precision).to_string();
     } catch (const std::exception&) {
     }
-    return str(device_, ", inference precision ", precision, ", ",
+    return str(device_, ", inference precision ", precision, int8_summary(compiled->model), ", ",
                std::all_of(compiled->static_output.begin(), compiled->static_output.end(), [](bool b) { return b; })
                    ? "static shapes"
                    : "dynamic shapes");

@@ -24,6 +24,9 @@ namespace kiln::ov {
 class CompiledSubgraph : public providers::CompiledPartition {
   public:
     static constexpr size_t kShapeCacheSize = 8;
+    // Tensors smaller than this go into the proto handed to OpenVINO; larger ones stay in kiln's memory, by address
+    // (and are hashed by content for a cache key).
+    static constexpr size_t kInlineTensorBytes = 1024;
 
     // `partition`: the standalone subgraph (ir::extract_subgraph); `device` and `properties` for compile_model;
     // from `options`: disable_dynamic_shapes, and the reshape_input bounds and layouts of the partition's inputs
@@ -43,6 +46,8 @@ class CompiledSubgraph : public providers::CompiledPartition {
     const char* provider_name() const override { return "OpenVINOExecutionProvider"; }
     // export_model's bytes; Unsupported for a partition compiled per input shapes.
     std::string export_blob() const override;
+    // The same bytes written to `out` (no copy in memory); the same errors.
+    void export_to(std::ostream& out) const;
     std::string sdk_version() const override;
 
     // The running OpenVINO's "MAJOR.MINOR" (EPContext's ep_sdk_version).

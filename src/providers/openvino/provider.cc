@@ -1,6 +1,8 @@
 #include "providers/openvino/provider.h"
 
 #include <chrono>
+#include <openvino/runtime/properties.hpp>
+#include <optional>
 #include <set>
 
 #include "common/log.h"
@@ -8,8 +10,10 @@
 #include "ir/subgraph.h"
 #include "providers/openvino/compiled_subgraph.h"
 #include "providers/openvino/devices.h"
+#include "providers/openvino/model_cache.h"
 #include "providers/openvino/options.h"
 #include "providers/openvino/properties.h"
+#include "providers/openvino/shared_partitions.h"
 #include "providers/openvino/support_probe.h"
 
 namespace kiln::ov {
@@ -36,13 +40,43 @@ bool reads_a_runtime_value(const std::vector<const ir::Node*>& cluster) {
     return false;
 }
 
+bool all_static(const ir::Graph& graph) {
+    for (const ir::Value* v : graph.inputs()) {
+        if (!v->type.is_static()) return false;
+    }
+    return true;
+}
+
+// What the session asks of compiled partitions besides the provider options.
+struct Reuse {
+    bool share = false;       // ep.share_ep_contexts
+    bool stop_share = false;  // ep.stop_share_ep_contexts
+    bool exporting = false;   // ep.context_enable: compile afresh, as ONNX Runtime (no model cache)
+};
+
 class OpenVINOProvider : public providers::ExecutionProvider {
   public:
-    explicit OpenVINOProvider(OpenVINOOptions options)
+    // `keep_lone_nodes`: session.disable_cpu_ep_fallback=1, where every node OpenVINO can run must run there.
+    OpenVINOProvider(OpenVINOOptions options, bool keep_lone_nodes, Reuse reuse)
         : options_(std::move(options)),
+          keep_lone_nodes_(keep_lone_nodes),
           device_(options_.device.target()),
+          reuse_(reuse),
           properties_(compile_properties(options_, device_)),
-          probe_(device_, properties_) {}
+          probe_(device_, without_cache_dir(properties_)) {
+        // kiln's own index replaces OpenVINO's CACHE_DIR for a single device (no double caching); a GPU keeps it too
+        // for its kernel cache (cl_cache) of dynamic models, partitions compiled per input shape (which kiln does not
+        // cache) keep it, and a meta device (AUTO, HETERO, MULTI) only has OpenVINO's. No cache at all while
+        // exporting EPContext.
+        if (options_.cache_dir.empty()) return;
+        if (reuse_.exporting) {
+            properties_ = without_cache_dir(properties_);
+        } else if (!options_.device.is_meta()) {
+            cache_.emplace(options_.cache_dir);
+            ov_cache_properties_ = properties_;
+            if (device_type_of(device_) != "GPU") properties_ = without_cache_dir(properties_);
+        }
+    }
 
     const std::string& name() const override { return name_; }
 
@@ -66,7 +100,7 @@ class OpenVINOProvider : public providers::ExecutionProvider {
             std::string dropped;
             if (!reads_a_runtime_value(cluster)) {
                 dropped = "its subgraph reads no graph input (constant): left to the CPU provider";
-            } else if (!whole_graph && cluster.size() == 1 && !heavy(*cluster[0])) {
+            } else if (!whole_graph && !keep_lone_nodes_ && cluster.size() == 1 && !heavy(*cluster[0])) {
                 dropped = "a one-node subgraph between unsupported nodes: cheaper on the CPU provider";
             }
             if (dropped.empty()) {
@@ -85,9 +119,10 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     std::unique_ptr<providers::CompiledPartition> compile(const ir::Graph& partition) override {
         if (whole_ && partition.nodes().size() == whole_node_count_) return std::move(whole_);
         auto start = std::chrono::steady_clock::now();
-        auto compiled = std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+        std::string how;
+        auto compiled = build(partition, how);
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        log_info(str(name_, ": compiled ", partition.nodes().size(), " nodes in ", static_cast<int64_t>(ms),
+        log_info(str(name_, ": ", partition.nodes().size(), " nodes ", how, " in ", static_cast<int64_t>(ms),
                      " ms: ", compiled->describe()));
         return compiled;
     }
@@ -110,6 +145,72 @@ class OpenVINOProvider : public providers::ExecutionProvider {
     }
 
   private:
+    // The partition from the sessions sharing it (ep.share_ep_contexts), else from the model cache (cache_dir),
+    // else compiled (and stored in the cache). `how` says which, for the log. A partition compiled per input shape
+    // (disable_dynamic_shapes with dynamic inputs) is neither cached nor shared.
+    std::unique_ptr<providers::CompiledPartition> build(const ir::Graph& partition, std::string& how) {
+        how = "compiled";
+        bool keyed = (cache_ || reuse_.share) && !reuse_.exporting &&
+                     (!options_.disable_dynamic_shapes || all_static(partition));
+        if (!keyed) {  // OpenVINO's own cache still serves the per-shape compilations
+            const ::ov::AnyMap& properties = cache_ ? ov_cache_properties_ : properties_;
+            return std::make_unique<CompiledSubgraph>(partition, device_, properties, options_);
+        }
+        auto start = std::chrono::steady_clock::now();
+        auto since = [&] {
+            auto now = std::chrono::steady_clock::now();
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - start).count();
+            start = now;
+            return ms;
+        };
+        CacheKey key = partition_key(partition, device_, properties_, options_, CompiledSubgraph::kInlineTensorBytes,
+                                     openvino_full_version());
+        const int64_t key_ms = since();
+        if (reuse_.share) {
+            if (std::shared_ptr<const CompiledSubgraph> shared = find_shared(key)) {
+                how = str("shared with another session (its ov::CompiledModel, key ", key.hex(), ")");
+                if (reuse_.stop_share) forget_shared(key);
+                return std::make_unique<SharedPartition>(std::move(shared));
+            }
+        }
+        std::unique_ptr<CompiledSubgraph> made;
+        if (cache_) {
+            if (std::optional<providers::Blob> blob = cache_->find(key)) {
+                const std::string path = cache_->path_of(key);
+                const int64_t check_ms = since();
+                try {
+                    made = CompiledSubgraph::import(std::move(*blob), partition, device_, properties_, path);
+                    how = str("imported from the model cache file '", path, "' (no compile; key ", key_ms,
+                              " ms, file check ", check_ms, " ms, import ", since(), " ms)");
+                } catch (const Error& e) {
+                    log_warning(str(name_, ": the model cache file '", path, "' could not be used (", e.what(),
+                                    "); compiling instead and replacing it"));
+                }
+            }
+        }
+        if (!made) {
+            made = std::make_unique<CompiledSubgraph>(partition, device_, properties_, options_);
+            const int64_t compile_ms = since();
+            if (cache_) {
+                store(*made, key);
+                how = str("compiled (key ", key_ms, " ms, compile ", compile_ms, " ms, writing the model cache file ",
+                          since(), " ms)");
+            }
+        }
+        if (!reuse_.share) return made;
+        std::shared_ptr<const CompiledSubgraph> shared(std::move(made));
+        if (reuse_.stop_share) {
+            forget_shared(key);
+        } else {
+            publish_shared(key, shared);
+        }
+        return std::make_unique<SharedPartition>(std::move(shared));
+    }
+
+    void store(const CompiledSubgraph& compiled, const CacheKey& key) const {
+        cache_->store(key, [&](std::ostream& out) { compiled.export_to(out); });
+    }
+
     // reshape_input must name graph inputs, with their rank; layout must name graph inputs or outputs.
     void check_named_tensors(const ir::Graph& graph) const {
         auto find = [](const std::vector<ir::Value*>& values, const std::string& name) -> const ir::Value* {
@@ -140,9 +241,10 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         }
         if (all.empty() || !reads_a_runtime_value(all)) return false;
         auto start = std::chrono::steady_clock::now();
+        std::string how;
         try {
             ir::Subgraph whole = ir::extract_subgraph(graph, all);
-            whole_ = std::make_unique<CompiledSubgraph>(*whole.graph, device_, properties_, options_);
+            whole_ = build(*whole.graph, how);
         } catch (const Error& e) {
             log_info(str(name_, ": the whole graph does not compile on OpenVINO ", device_, " (", e.what(),
                          "); asking node by node"));
@@ -151,17 +253,29 @@ class OpenVINOProvider : public providers::ExecutionProvider {
         whole_node_count_ = all.size();
         capability.groups.push_back(std::move(all));
         double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-        log_info(str(name_, ": the whole graph (", whole_node_count_, " nodes) runs on OpenVINO ", device_,
-                     ", compiled in ", static_cast<int64_t>(ms), " ms: ", whole_->describe()));
+        log_info(str(name_, ": the whole graph (", whole_node_count_, " nodes) runs on OpenVINO ", device_, ", ", how,
+                     " in ", static_cast<int64_t>(ms), " ms: ", whole_->describe()));
         return true;
+    }
+
+    // `properties` without the CACHE_DIR that cache_dir set (one that load_config set stays).
+    ::ov::AnyMap without_cache_dir(::ov::AnyMap properties) const {
+        auto set = properties.find(::ov::cache_dir.name());
+        if (set != properties.end() && set->second.as<std::string>() == options_.cache_dir) properties.erase(set);
+        return properties;
     }
 
     std::string name_ = "OpenVINOExecutionProvider";
     OpenVINOOptions options_;
+    bool keep_lone_nodes_ = false;
     std::string device_;
+    Reuse reuse_;
     ::ov::AnyMap properties_;
     SupportProbe probe_;
-    std::unique_ptr<CompiledSubgraph> whole_;  // compiled by claim_whole, handed out by compile()
+    std::optional<ModelCache> cache_;  // kiln's index in cache_dir
+    ::ov::AnyMap
+        ov_cache_properties_;  // with cache_: properties_ with OpenVINO's CACHE_DIR, for what kiln does not cache
+    std::unique_ptr<providers::CompiledPartition> whole_;  // compiled by claim_whole, handed out by compile()
     size_t whole_node_count_ = 0;
 };
 
@@ -179,7 +293,12 @@ std::unique_ptr<providers::ExecutionProvider> make_provider(const std::map<std::
     std::vector<std::string> warnings;
     OpenVINOOptions parsed = parse_options(raw, openvino_devices(), &warnings);
     for (const std::string& w : warnings) log_warning("OpenVINOExecutionProvider: " + w);
-    return std::make_unique<OpenVINOProvider>(std::move(parsed));
+    Reuse reuse;
+    reuse.share = session_options.config_flag("ep.share_ep_contexts");
+    reuse.stop_share = session_options.config_flag("ep.stop_share_ep_contexts");
+    reuse.exporting = session_options.config_flag("ep.context_enable");
+    return std::make_unique<OpenVINOProvider>(std::move(parsed),
+                                              session_options.config_flag("session.disable_cpu_ep_fallback"), reuse);
 }
 
 }  // namespace kiln::ov

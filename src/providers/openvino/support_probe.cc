@@ -172,10 +172,38 @@ std::unique_ptr<ir::Graph> one_node_graph(const ir::Node& node) {
     return graph;
 }
 
-// The first line of an OpenVINO message (they carry file and line details after it).
+// An OpenVINO message on one line, without the lines that only say where it was thrown or that conversion failed
+// ("Exception from src/...:105:", "Check '...' failed at ...", "FrontEnd API failed with ..."): the ONNX
+// frontend's own reason is several lines below them.
 std::string first_line(const std::string& text) {
-    std::string line = text.substr(0, text.find('\n'));
-    return line.size() > 300 ? line.substr(0, 300) + "..." : line;
+    static const char* const kNoise[] = {"Exception from ",
+                                         "Check '",
+                                         "FrontEnd API failed",
+                                         "Model wasn't fully",
+                                         "Failed operations detailed log",
+                                         "Summary:",
+                                         "-- Conversion is failed"};
+    std::string message;
+    for (size_t start = 0; start < text.size();) {
+        size_t end = std::min(text.find('\n', start), text.size());
+        std::string line = text.substr(start, end - start);
+        start = end + 1;
+        line.erase(0, line.find_first_not_of(" \t"));
+        while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+        // "... node '<Node(X): y>': Check 'cond' failed at src/file.cpp:119:" -> "... node '<Node(X): y>':"
+        size_t check = line.find("Check '"), at = line.find(" failed at ");
+        if (check != std::string::npos && at != std::string::npos && at > check) {
+            size_t colon = line.find(": ", at);
+            line.erase(check, colon == std::string::npos ? std::string::npos : colon + 2 - check);
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        bool noise = line.empty();
+        for (const char* prefix : kNoise) noise = noise || line.rfind(prefix, 0) == 0;
+        if (noise) continue;
+        message += (message.empty() ? "" : " ") + line;
+    }
+    if (message.empty()) message = text.substr(0, text.find('\n'));
+    return message.size() > 300 ? message.substr(0, 300) + "..." : message;
 }
 
 }  // namespace
