@@ -251,7 +251,7 @@ TEST(Fault, EpContextBlobDamagedBeforeSessionCreationIsAClearError) {
         if (damage == "emptied") truncate_file(blob, 0);
         if (damage == "overwritten") scribble_in_place(blob);
         if (damage == "removed") fs::remove(blob);
-        expect_error([&] { Session(ctx, openvino()); },
+        expect_error([&, path = ctx] { Session(path, openvino()); },  // clang 14 captures no structured binding
                      damage == "removed" ? ErrorCode::NotFound : ErrorCode::InvalidModel, {"EPContext"});
     }
 }
