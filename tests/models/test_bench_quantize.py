@@ -105,3 +105,42 @@ def test_quantize_model_makes_uint8_int8_per_channel_qdq_that_kiln_runs(kiln_bin
                        "1", "-I", "-v", target)
     assert verbose.returncode == 0, verbose.stderr
     assert "3 of 3 Convolution/FullyConnected/MatMul in int8" in verbose.stdout, verbose.stdout[-2000:]
+
+
+def test_quantize_model_percentile_with_float_classifier_keeps_the_head_float(kiln_bin, tmp_path):
+    """The resnet50 recipe's options: Percentile calibration, GlobalAveragePool/Flatten/Gemm left float (the Add
+    before them keeps its quantized output); the convs stay int8 on OpenVINO (2 of 3 matrix ops, the Gemm in float)
+    and kiln's CPU provider follows the spec."""
+    quantize = load_bench_quantize()
+    source, target = str(tmp_path / "fp32.onnx"), str(tmp_path / "int8.onnx")
+    small_cnn(source)
+    rng = np.random.default_rng(quantize.CALIBRATION_SEED)
+    recipe = quantize.RECIPES["resnet50"]
+    assert recipe.percentile is not None and "Gemm" in recipe.float_ops
+    quantize.quantize_model(source, target, [{"x": rng.standard_normal((2, 3, 16, 16), dtype=np.float32)}
+                                             for _ in range(4)], recipe.op_types, recipe.percentile, recipe.float_ops)
+    model = onnx.load(target)
+    produced_by = {out: n for n in model.graph.node for out in n.output}
+    quantized = {n.input[0] for n in model.graph.node if n.op_type == "QuantizeLinear"}
+    for node in model.graph.node:
+        if node.op_type in recipe.float_ops:  # the classifier's outputs are float, not requantized
+            assert not quantized & set(node.output), f"{node.op_type} {node.name}'s output is quantized"
+        if node.op_type == "Gemm":  # and the Gemm computes in float: no quantized input at all
+            assert not [i for i in node.input if i in produced_by and produced_by[i].op_type == "DequantizeLinear"]
+        if node.op_type == "Conv":
+            assert produced_by[node.input[0]].op_type == "DequantizeLinear", node.name
+    assert "fc" in {t.name for t in model.graph.initializer}, "the Gemm's weight should stay a float initializer"
+
+    x = np.random.default_rng(11).standard_normal((2, 3, 16, 16), dtype=np.float32)
+    inputs = str(tmp_path / "inputs")
+    os.makedirs(inputs)
+    x_file = save_npy(inputs, "x", x)
+    spec = ReferenceEvaluator(target).run(None, {"x": x})[0]
+    out = tmp_path / "cpu"
+    ran = run_kiln(kiln_bin, "run", target, "--input", f"x={x_file}", "--save-outputs", str(out), "-e", "cpu")
+    assert ran.returncode == 0, ran.stderr
+    np.testing.assert_allclose(np.load(out / "output_0.npy"), spec, rtol=1e-5, atol=1e-6)
+    verbose = run_kiln(kiln_bin, "perf", "-e", "openvino", "-i", "device_type|CPU precision|FP32", "-m", "times", "-r",
+                       "1", "-I", "-v", target)
+    assert verbose.returncode == 0, verbose.stderr
+    assert "2 of 3 Convolution/FullyConnected/MatMul in int8" in verbose.stdout, verbose.stdout[-2000:]
