@@ -3,8 +3,9 @@
 # ONNX backend conformance suite (CTest), then the Python end-to-end tests against onnxruntime and
 # onnx.reference, and the tests of the Python package kiln on the build's module (build/python) (pytest); then the
 # C++ unit tests again under ASan + UBSan (scripts/sanitize.sh asan, clang, build-asan/) and each libFuzzer target
-# for KILN_FUZZ_SECONDS (default 30) seconds (scripts/fuzz.sh, same build). KILN_SKIP_SANITIZERS=1 leaves those two
-# out. The TSan run of the concurrency tests is scripts/sanitize.sh tsan (not run here: a third full build).
+# for KILN_FUZZ_SECONDS (default 30) seconds (scripts/fuzz.sh, same build), and the concurrency tests (stress,
+# concurrent sessions, threads) under TSan (scripts/sanitize.sh tsan, build-tsan/). KILN_SKIP_SANITIZERS=1 leaves
+# those three out.
 # Builds first if needed.
 # Requires scripts/setup.sh to have run once (packages, .venv).
 set -euo pipefail
@@ -22,5 +23,6 @@ PYTHONPATH="$PWD/build/python" .venv/bin/python -m pytest -q tests/python || sta
 if [ "${KILN_SKIP_SANITIZERS:-0}" != 1 ]; then
     scripts/sanitize.sh asan || status=1
     scripts/fuzz.sh "${KILN_FUZZ_SECONDS:-30}" || status=1
+    scripts/sanitize.sh tsan || status=1
 fi
 exit $status

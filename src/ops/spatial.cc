@@ -233,6 +233,9 @@ void infer_grid_sample(InferContext& ctx) {
     const Dim& last = g->back();
     KILN_CHECK(!last.known() || last.value == nd, InvalidArgument, node.describe(), ": grid ",
                symbolic_shape_to_string(*g), " must end in ", nd);
+    const Dim &xn = (*x)[0], &gn = (*g)[0];
+    KILN_CHECK(!xn.known() || !gn.known() || xn.value == gn.value, InvalidArgument, node.describe(), ": grid ",
+               symbolic_shape_to_string(*g), " must have the batch of X ", symbolic_shape_to_string(*x));
     SymbolicShape s{(*x)[0], (*x)[1]};
     for (int64_t d = 0; d < nd; ++d) s.push_back((*g)[1 + d]);
     out.shape = s;

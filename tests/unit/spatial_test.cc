@@ -260,6 +260,22 @@ TEST(SpatialTest, GridSampleRejectsGridRank) {
         ErrorCode::InvalidArgument, {"GridSample", "grid"});
 }
 
+// Found by fuzz/regressions/model_loader/grid_sample_grid_batch_mismatch.onnx: a grid whose batch differs from X's
+// made the kernel read past the grid.
+TEST(SpatialTest, GridSampleRejectsGridOfAnotherBatch) {
+    for (int64_t grid_batch : {0, 2}) {
+        std::vector<float> zeros(static_cast<size_t>(grid_batch) * 2 * 2 * 2, 0.f);
+        test::expect_error(
+            [&] {
+                test::OpCase("GridSample")
+                    .input(vec({1, 1, 2, 2}, {1, 2, 3, 4}))
+                    .input(vec({grid_batch, 2, 2, 2}, zeros))
+                    .run();
+            },
+            ErrorCode::InvalidArgument, {"GridSample", "grid", "batch"});
+    }
+}
+
 TEST(SpatialTest, MaxRoiPool) {
     // x = np.arange(16).reshape(4, 4), roi (0, 0)-(3, 3) in 2x2 bins: [[5, 7], [13, 15]]
     auto y = test::OpCase("MaxRoiPool")

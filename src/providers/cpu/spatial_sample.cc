@@ -82,6 +82,10 @@ class GridSampleKernel : public Kernel {
         const int nd = static_cast<int>(xs.size()) - 2;
         KILN_CHECK(nd >= 1 && nd <= 3, NotImplemented, node.describe(), ": ", nd,
                    "-D GridSample is not implemented (1-D to 3-D only)");
+        const Shape& gs = gt.shape();
+        KILN_CHECK(gs.size() == xs.size() && gs[0] == xs[0] && gs.back() == nd, InvalidArgument, node.describe(),
+                   ": grid ", shape_to_string(gs), " must be [N, spatial..., ", nd, "] with the batch N of X ",
+                   shape_to_string(xs));
         std::vector<int64_t> dims(xs.begin() + 2, xs.end());
         int64_t plane = 1;
         for (int64_t d : dims) plane *= d;
