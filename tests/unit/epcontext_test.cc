@@ -18,6 +18,7 @@
 #include "kiln/session.h"
 #include "onnx/loader.h"
 #include "support/expect_error.h"
+#include "support/log_capture.h"
 #include "support/model_builder.h"
 #include "support/openvino_models.h"
 
@@ -46,22 +47,7 @@ std::string read_bytes(const std::string& path) {
 }
 
 // The OpenVINO provider's log lines while `f` runs.
-std::vector<std::string> info_lines(const std::function<void()>& f) {
-    std::vector<std::string> lines;
-    LogLevel level = log_level();
-    set_log_level(LogLevel::Info);
-    LogSink previous = set_log_sink([&](LogLevel, const std::string& m) { lines.push_back(m); });
-    try {
-        f();
-    } catch (...) {
-        set_log_sink(previous);
-        set_log_level(level);
-        throw;
-    }
-    set_log_sink(previous);
-    set_log_level(level);
-    return lines;
-}
+std::vector<std::string> info_lines(const std::function<void()>& f) { return logged(f).all(); }
 
 size_t count_containing(const std::vector<std::string>& lines, const std::string& needle) {
     size_t n = 0;

@@ -17,6 +17,7 @@
 #include "kiln/session.h"
 #include "onnx/loader.h"
 #include "support/expect_error.h"
+#include "support/log_capture.h"
 #include "support/model_builder.h"
 #include "support/openvino_models.h"
 
@@ -40,33 +41,6 @@ SessionOptions cached(const std::string& dir, ProviderOptions extra = {}) {
     ProviderOptions o = {{"device_type", "CPU"}, {"precision", "FP32"}, {"cache_dir", dir}};
     for (const auto& [k, v] : extra) o[k] = v;
     return openvino(o);
-}
-
-struct Logged {
-    std::vector<std::string> info, warnings;
-    size_t count(const std::string& needle, bool warning = false) const {
-        size_t n = 0;
-        for (const std::string& l : warning ? warnings : info) n += l.find(needle) != std::string::npos;
-        return n;
-    }
-};
-
-Logged logged(const std::function<void()>& f) {
-    Logged out;
-    LogLevel level = log_level();
-    set_log_level(LogLevel::Info);
-    LogSink previous = set_log_sink(
-        [&](LogLevel l, const std::string& m) { (l == LogLevel::Warning ? out.warnings : out.info).push_back(m); });
-    try {
-        f();
-    } catch (...) {
-        set_log_sink(previous);
-        set_log_level(level);
-        throw;
-    }
-    set_log_sink(previous);
-    set_log_level(level);
-    return out;
 }
 
 std::vector<std::string> cache_files(const std::string& dir) {
