@@ -7,6 +7,8 @@
 #   scripts/fuzz.sh [SECONDS_PER_TARGET]      (default 30)
 #   KILN_FUZZ_TARGETS="model_loader ..."      a subset of the targets
 #   KILN_FUZZ_SEEDS_EVERY=N                   one ONNX node test in N as a seed (default 4; 1 for a long run)
+#   KILN_FUZZ_SEED=N                          libFuzzer's random seed (default 1, so that a CI run from a fresh clone
+#                                             mutates the same way each time; 0: a new seed each run, for long runs)
 # First the committed regression inputs (fuzz/regressions/<target>/, crashes found earlier) are run once each.
 # Seeds are made at run time by fuzz/make_seeds.py into build-asan/fuzz/corpus/seeds/; what the fuzzers find is kept
 # in build-asan/fuzz/corpus/<target>/ for the next run.
@@ -51,6 +53,7 @@ for t in $targets; do
     log="$work/logs/$t.log"
     rc=0
     KILN_FUZZ_SEED_DIR="$seeds/$t" "$bin" "$corpus" "$seeds/$t" -max_total_time="$seconds" -timeout=10 \
+        -seed="${KILN_FUZZ_SEED:-1}" \
         -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-" \
         >"$log" 2>&1 || rc=$?
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)

@@ -388,6 +388,23 @@ TEST(SpatialTest, RoiAlign) {
     expect_values(run("max"), {1, 1, 1, 1}, {15});
 }
 
+// Found by external_data_fuzz (fuzz/regressions/external_data/roi_align_nan_roi.bin): a NaN roi converted NaN to
+// int64. A NaN roi has no sample inside the map: zeros, with the adaptive grid and with a fixed sampling ratio.
+TEST(SpatialTest, RoiAlignNaNRoiGivesZeros) {
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (int64_t ratio : {0, 2}) {
+        auto y = test::OpCase("RoiAlign")
+                     .input(iota({1, 1, 4, 4}))
+                     .input(vec({1, 4}, {nan, 0, 4, nan}))
+                     .input(i64({1}, {0}))
+                     .attr_int("output_height", 1)
+                     .attr_int("output_width", 1)
+                     .attr_int("sampling_ratio", ratio)
+                     .run()[0];
+        expect_values(y, {1, 1, 1, 1}, {0});
+    }
+}
+
 TEST(SpatialTest, RoiAlignRejectsBatchIndex) {
     test::expect_error(
         [] {

@@ -365,8 +365,13 @@ class RoiAlignKernel : public Kernel {
                     float rw = ew - sw, rh = eh - sh;
                     if (!half_pixel_) rw = std::max(rw, 1.f), rh = std::max(rh, 1.f);
                     float bh = rh / static_cast<float>(ph), bw = rw / static_cast<float>(pw);
-                    int64_t gh = sampling_ratio_ > 0 ? sampling_ratio_ : static_cast<int64_t>(std::ceil(rh / ph));
-                    int64_t gw = sampling_ratio_ > 0 ? sampling_ratio_ : static_cast<int64_t>(std::ceil(rw / pw));
+                    // Adaptive grid: ceil(extent / bins) samples per bin; a NaN roi gives none (a zero output).
+                    auto grid_size = [&](float extent, int64_t bins) -> int64_t {
+                        if (sampling_ratio_ > 0) return sampling_ratio_;
+                        float g = std::ceil(extent / static_cast<float>(bins));
+                        return g > 0.f ? coordinate_to_index(g) : 0;
+                    };
+                    int64_t gh = grid_size(rh, ph), gw = grid_size(rw, pw);
                     float count = static_cast<float>(std::max<int64_t>(gh * gw, 1));
                     samples.clear();
                     for (int64_t i = 0; i < ph; ++i) {
@@ -376,7 +381,8 @@ class RoiAlignKernel : public Kernel {
                                 for (int64_t ix = 0; ix < gw; ++ix) {
                                     float xx = sw + j * bw + (ix + 0.5f) * bw / static_cast<float>(gw);
                                     Sample s{{0, 0, 0, 0}, {0, 0, 0, 0}};
-                                    if (!(yy < -1.f || yy > height || xx < -1.f || xx > width)) {
+                                    // Outside (and NaN): a zero sample.
+                                    if (yy >= -1.f && yy <= height && xx >= -1.f && xx <= width) {
                                         float yv = std::max(yy, 0.f), xv = std::max(xx, 0.f);
                                         int64_t yl = static_cast<int64_t>(yv), xl = static_cast<int64_t>(xv), yh, xh;
                                         if (yl >= height - 1) {
