@@ -125,11 +125,15 @@ void infer_col2im(InferContext& ctx) {
     for (size_t d = 0; d < nd; ++d) {
         KILN_CHECK(img[d] > 0 && blk[d] > 0, InvalidArgument, node.describe(),
                    ": image_shape and block_shape entries must be positive");
-        block_size *= blk[d];
+        KILN_CHECK(!__builtin_mul_overflow(block_size, blk[d], &block_size), InvalidArgument, node.describe(),
+                   ": block_shape's product overflows int64");
     }
     Window w = read_window(node, nd, blk);
     int64_t blocks = 1;
-    for (size_t d = 0; d < nd; ++d) blocks *= resolve_window_dim(node, w, d, img[d]);
+    for (size_t d = 0; d < nd; ++d) {
+        KILN_CHECK(!__builtin_mul_overflow(blocks, resolve_window_dim(node, w, d, img[d]), &blocks), InvalidArgument,
+                   node.describe(), ": the number of blocks overflows int64");
+    }
     SymbolicShape s{in ? (*in)[0] : Dim(), Dim()};
     if (in && (*in)[1].known()) {
         KILN_CHECK((*in)[1].value % block_size == 0, InvalidArgument, node.describe(), ": input dim 1 (",

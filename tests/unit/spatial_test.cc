@@ -97,6 +97,21 @@ TEST(SpatialTest, Col2ImSumsOverlaps) {
     expect_values(z, {1, 1, 2, 2}, {1, 2, 3, 4});
 }
 
+// Found by external_data_fuzz (fuzz/regressions/external_data/col2im_block_product_overflow.bin): block_shape
+// entries whose product overflows int64 (signed overflow in shape inference).
+TEST(SpatialTest, Col2ImRejectsBlockShapeOverflow) {
+    const int64_t big = int64_t{1} << 32;
+    test::expect_error(
+        [&] {
+            test::OpCase("Col2Im")
+                .input(vec({1, 2, 2}, {1, 2, 3, 4}))
+                .input(i64({2}, {big, big}))
+                .input(i64({2}, {big, big}))
+                .run();
+        },
+        ErrorCode::InvalidArgument, {"Col2Im", "overflows"});
+}
+
 TEST(SpatialTest, Col2ImRejectsBlockCount) {
     test::expect_error(
         [] {
