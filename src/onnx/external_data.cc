@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <new>
 
 #include "common/alloc_limit.h"
 
@@ -42,6 +44,16 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path, const std:
     }
     ::close(fd);
     return file;
+}
+
+FileCopy read_file(const std::string& path, const std::string& what) {
+    std::shared_ptr<MappedFile> file = MappedFile::open(path, what);
+    constexpr std::align_val_t kAlign{64};
+    auto* bytes = static_cast<unsigned char*>(::operator new(std::max<size_t>(file->size(), 1), kAlign));
+    if (file->size() > 0) std::memcpy(bytes, file->data(), file->size());
+    return {std::shared_ptr<const unsigned char>(
+                bytes, [kAlign](const unsigned char* q) { ::operator delete(const_cast<unsigned char*>(q), kAlign); }),
+            file->size()};
 }
 
 MappedFile::~MappedFile() {

@@ -35,4 +35,13 @@ class MappedFile {
     bool mapped_ = false;
 };
 
+// A whole file copied into memory (64-byte aligned), for bytes that must outlive changes to the file: OpenVINO's
+// import keeps referring to the blob it is given, and a mapping faults when the file is truncated meanwhile. Errors
+// as MappedFile::open.
+struct FileCopy {
+    std::shared_ptr<const unsigned char> data;
+    size_t size = 0;
+};
+FileCopy read_file(const std::string& path, const std::string& what);
+
 }  // namespace kiln::onnx

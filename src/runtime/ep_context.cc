@@ -44,9 +44,8 @@ std::string context_folder(const std::string& model_path, const EpContextOptions
 providers::Blob read_blob_file(const std::string& path, const std::string& where) {
     std::error_code ec;
     KILN_CHECK(fs::is_regular_file(path, ec), NotFound, where, ": blob file '", path, "' not found");
-    std::shared_ptr<onnx::MappedFile> file = onnx::MappedFile::open(path, "blob file");
-    std::string bytes(reinterpret_cast<const char*>(file->data()), file->size());
-    return providers::Blob::owned(std::move(bytes));
+    onnx::FileCopy file = onnx::read_file(path, "blob file");
+    return providers::Blob{file.data, reinterpret_cast<const char*>(file.data.get()), file.size};
 }
 
 // The node's blob: its ep_cache_context (embed_mode=1) or the file it names (embed_mode=0).

@@ -10,8 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <new>
 #include <openvino/core/version.hpp>
 #include <openvino/runtime/properties.hpp>
 #include <ostream>
@@ -172,20 +170,6 @@ class PayloadBuffer : public std::streambuf {
     std::array<char, 1 << 16> buffer_;
 };
 
-// The whole file in a 64-byte aligned buffer (the payload after the header stays aligned for OpenVINO).
-std::shared_ptr<unsigned char> read_whole_file(const std::string& path, size_t& size) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    KILN_CHECK(in, NotFound, "cannot open '", path, "'");
-    size = static_cast<size_t>(in.tellg());
-    constexpr std::align_val_t kAlign{64};
-    std::shared_ptr<unsigned char> bytes(static_cast<unsigned char*>(::operator new(std::max<size_t>(size, 1), kAlign)),
-                                         [kAlign](unsigned char* q) { ::operator delete(q, kAlign); });
-    in.seekg(0);
-    in.read(reinterpret_cast<char*>(bytes.get()), static_cast<std::streamsize>(size));
-    KILN_CHECK(in || size == 0, InvalidArgument, "cannot read '", path, "'");
-    return bytes;
-}
-
 }  // namespace
 
 std::string CacheKey::hex() const {
@@ -237,16 +221,16 @@ std::optional<providers::Blob> ModelCache::find(const CacheKey& key) const {
     if (!fs::is_regular_file(path, ec)) return std::nullopt;
     // Read into memory, not mapped: OpenVINO's import keeps referring to the bytes it is given, and a mapping
     // faults (SIGBUS) when another process truncates or rewrites the file while a session uses it.
-    std::shared_ptr<unsigned char> file;
-    size_t size = 0;
+    onnx::FileCopy file;
     try {
-        file = read_whole_file(path, size);
+        file = onnx::read_file(path, "model cache file");
     } catch (const Error& e) {
         log_warning(str("OpenVINOExecutionProvider: cannot read the model cache file '", path, "' (", e.what(),
                         "); compiling instead"));
         return std::nullopt;
     }
-    const unsigned char* p = file.get();
+    const unsigned char* p = file.data.get();
+    const size_t size = file.size;
     std::string problem;
     if (size < kHeaderBytes || std::memcmp(p, kMagic, sizeof kMagic) != 0) {
         problem = "not a kiln model cache file";
@@ -265,8 +249,7 @@ std::optional<providers::Blob> ModelCache::find(const CacheKey& key) const {
                         "; compiling instead and replacing it"));
         return std::nullopt;
     }
-    return providers::Blob{std::shared_ptr<const void>(file, p), reinterpret_cast<const char*>(p) + kHeaderBytes,
-                           size - kHeaderBytes};
+    return providers::Blob{file.data, reinterpret_cast<const char*>(p) + kHeaderBytes, size - kHeaderBytes};
 }
 
 void ModelCache::store(const CacheKey& key, const std::function<void(std::ostream&)>& write_payload) const {
