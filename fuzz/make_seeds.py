@@ -3,6 +3,9 @@
   model_loader     the ONNX backend node tests' models that the onnx package ships (model.onnx, each < 64 KiB), and
                    the end-to-end test models' graphs (tests/models/build_models.py) with their weights cut to a
                    few values each, so that the seeds stay small while their structure is kept.
+                   Also every ONNX operator alone, its inputs graph inputs of rank 0, of rank 1 (a symbolic dim),
+                   of unknown rank or of shape [0, 3] (the edge ranks that shape functions and kernels must refuse or
+                   handle), its required attributes set to 1 / 1.0 / "a".
   external_data    models whose initializers are external data in "weights.bin" (the node tests with their second and
                    later inputs turned into initializers, and the end-to-end models), each packed as the target reads
                    it: 4-byte little-endian model size, the model, the contents of weights.bin.
@@ -54,6 +57,54 @@ def end_to_end_models():
     yield "resnet_cnn_11", build_models.resnet_cnn(11)
     yield "bert_encoder", build_models.bert_encoder(False)
     yield "bert_encoder_decomposed", build_models.bert_encoder(True)
+
+
+ELEMENT_TYPES = {  # the first of these that a type constraint allows is the input's type
+    "tensor(float)": onnx.TensorProto.FLOAT,
+    "tensor(int64)": onnx.TensorProto.INT64,
+    "tensor(int32)": onnx.TensorProto.INT32,
+    "tensor(bool)": onnx.TensorProto.BOOL,
+    "tensor(uint8)": onnx.TensorProto.UINT8,
+    "tensor(string)": onnx.TensorProto.STRING,
+}
+EDGE_SHAPES = {"rank0": [], "rank1": ["n"], "unknown_rank": None, "empty": [0, 3]}
+SIMPLE_ATTRIBUTES = {
+    onnx.AttributeProto.INT: 1,
+    onnx.AttributeProto.FLOAT: 1.0,
+    onnx.AttributeProto.INTS: [1],
+    onnx.AttributeProto.FLOATS: [1.0],
+    onnx.AttributeProto.STRING: "a",
+    onnx.AttributeProto.STRINGS: ["a"],
+}
+
+
+def element_type(schema, formal):
+    allowed = {c.type_param_str: c.allowed_type_strs for c in schema.type_constraints}.get(formal.type_str,
+                                                                                          [formal.type_str])
+    return next((ELEMENT_TYPES[t] for t in ELEMENT_TYPES if t in allowed), None)
+
+
+def edge_rank_models():
+    """(name, model): each operator of the default domain alone, all its inputs of one edge shape."""
+    for schema in onnx.defs.get_all_schemas():
+        if schema.domain != "" or schema.deprecated:
+            continue
+        required = {n: a.type for n, a in schema.attributes.items() if a.required}
+        if any(t not in SIMPLE_ATTRIBUTES for t in required.values()):
+            continue
+        types = [element_type(schema, f) for f in schema.inputs]
+        if None in types:
+            continue
+        attributes = {n: SIMPLE_ATTRIBUTES[t] for n, t in required.items()}
+        for shape_name, shape in EDGE_SHAPES.items():
+            inputs = [onnx.helper.make_tensor_value_info(f"x{i}", t, shape) for i, t in enumerate(types)]
+            outputs = [onnx.helper.make_tensor_value_info(f"y{i}", onnx.TensorProto.UNDEFINED, None)
+                       for i in range(max(1, len(schema.outputs)))]
+            node = onnx.helper.make_node(schema.name, [v.name for v in inputs], [v.name for v in outputs],
+                                         **attributes)
+            graph = onnx.helper.make_graph([node], schema.name, inputs, outputs)
+            yield f"{schema.name}_{shape_name}", onnx.helper.make_model(
+                graph, opset_imports=[onnx.helper.make_opsetid("", onnx.defs.onnx_opset_version())])
 
 
 def with_inputs_as_initializers(path: str):
@@ -158,6 +209,9 @@ def main() -> int:
         if packed is not None:
             write(external, name + ".bin", packed)
             counts["external_data"] += 1
+    for name, model in edge_rank_models():
+        write(loader, name + ".onnx", model.SerializeToString())
+        counts["model_loader"] += 1
     for i, text in enumerate(OPTION_SEEDS):
         write(options, f"options_{i}.txt", text.encode())
         counts["openvino_options"] += 1

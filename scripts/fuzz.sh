@@ -23,10 +23,11 @@ cmake --build "$dir" --target kiln_fuzz_targets
 work="$PWD/$dir/fuzz"
 seeds="$work/corpus/seeds"
 every=${KILN_FUZZ_SEEDS_EVERY:-4}
-if [ ! -f "$seeds/.every_$every" ]; then
+stamp="$seeds/.every_${every}_$(sha1sum fuzz/make_seeds.py | cut -c1-12)"  # remade when the script changes
+if [ ! -f "$stamp" ]; then
     rm -rf "$seeds"
     .venv/bin/python fuzz/make_seeds.py "$seeds" --every "$every"
-    touch "$seeds/.every_$every"
+    touch "$stamp"
 fi
 mkdir -p "$work/artifacts" "$work/logs"
 

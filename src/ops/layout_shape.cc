@@ -401,6 +401,7 @@ void infer_split(InferContext& ctx) {
     if (!in.has_rank()) return;
     const SymbolicShape& s = *in.shape;
     int64_t rank = static_cast<int64_t>(s.size());
+    KILN_CHECK(rank >= 1, InvalidModel, node.describe(), ": input must have rank >= 1");
     int64_t axis = normalize_axis(node, node.attr_int("axis", 0), rank);
     for (auto& o : ctx.outputs) {
         o.shape = s;
@@ -450,6 +451,7 @@ void infer_squeeze(InferContext& ctx) {
             if (auto len = known_length(ctx, 1)) ctx.outputs[0].shape = SymbolicShape(rank - *len, Dim());
             return;
         }
+        KILN_CHECK(rank >= 1 || axes->empty(), InvalidModel, node.describe(), ": cannot squeeze axes of a scalar");
         for (int64_t a : normalize_axes(node, *axes, rank)) {
             KILN_CHECK(!s[a].known() || s[a].value == 1, InvalidArgument, node.describe(), ": cannot squeeze axis ", a,
                        " of input ", shape_str(s), " (size is not 1)");

@@ -155,6 +155,8 @@ void infer_deform_conv(InferContext& ctx) {
     TensorInfo& out = ctx.outputs[0];
     out.dtype = ctx.input(0)->dtype;
     if (!x) return;
+    KILN_CHECK(!w || w->size() == x->size(), InvalidModel, node.describe(), ": X ", symbolic_shape_to_string(*x),
+               " and W ", symbolic_shape_to_string(*w), " must have the same rank");
     size_t nd = x->size() - 2;
     SymbolicShape s{(*x)[0], w ? (*w)[0] : Dim()};
     std::vector<int64_t> kernel = node.attr_ints("kernel_shape");

@@ -126,6 +126,7 @@ void split_to_sequence(const Args& a) {
     const ir::Node& node = a.node();
     const Tensor& input = a.tensor(0);
     check_byte_sized(input.dtype(), node);
+    KILN_CHECK(input.rank() >= 1, InvalidArgument, node.describe(), ": input must have rank >= 1");
     int64_t axis = ops::normalize_axis(node, node.attr_int("axis", 0), static_cast<int64_t>(input.rank()));
     int64_t extent = input.shape()[axis];
     std::vector<int64_t> lengths;

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "support/expect_error.h"
 #include "support/op_runner.h"
 
 namespace kiln {
@@ -64,6 +65,27 @@ TEST(NormTest, BatchNormalizationTrainingUsesBatchStatistics) {
     EXPECT_NEAR(out[0].data<float>()[1], 0.99998f, 1e-5f);
     EXPECT_NEAR(out[1].data<float>()[0], 0.15f, 1e-6f);
     EXPECT_NEAR(out[2].data<float>()[0], 0.925f, 1e-6f);
+}
+
+// Per-channel inputs that do not hold one value per channel: refused by shape inference when the shapes are declared
+// (here), by the kernel when they are not (found by fuzz/model_loader_fuzz: a training-mode node whose input_mean was
+// empty read through a null pointer; SymbolicInputs below).
+TEST(NormTest, BatchNormalizationRefusesPerChannelInputsOfAnotherSize) {
+    for (int64_t training : {0, 1}) {
+        test::expect_error(
+            [&] {
+                test::OpCase("BatchNormalization")
+                    .input(vec({1, 2, 2}, {1, 3, 2, 4}))
+                    .input(vec({2}, {2, 1}))
+                    .input(vec({2}, {0, 1}))
+                    .input(vec({0}, {}))
+                    .input(vec({2}, {4, 1}))
+                    .attr_int("training_mode", training)
+                    .outputs(training ? 3 : 1)
+                    .run();
+            },
+            ErrorCode::InvalidArgument, {"BatchNormalization", "input_mean [0] does not match 2 channels"});
+    }
 }
 
 TEST(NormTest, InstanceNormalization) {

@@ -39,8 +39,16 @@ class BatchNormKernel : public Kernel {
         FloatView x(&xt), scale(ctx.input(1)), bias(ctx.input(2)), mean(ctx.input(3)), var(ctx.input(4));
         FloatOut y(*ctx.output(0));
         const Shape& xs = xt.shape();
+        KILN_CHECK(!xs.empty(), InvalidArgument, ctx.node.describe(), ": X must have rank >= 1");
         const int64_t n = xs[0], c = xs.size() > 1 ? xs[1] : 1;
         const int64_t size = n * c > 0 ? xt.element_count() / (n * c) : 0;
+        const char* per_channel[] = {"scale", "B", "input_mean", "input_var"};
+        for (int k = 1; k <= 4; ++k) {
+            const Tensor* t = ctx.input(k);
+            KILN_CHECK(t, InvalidArgument, ctx.node.describe(), ": ", per_channel[k - 1], " is missing");
+            KILN_CHECK(t->element_count() == c, InvalidArgument, ctx.node.describe(), ": ", per_channel[k - 1], " ",
+                       shape_to_string(t->shape()), " does not match ", c, " channels");
+        }
         // Training mode normalises with the batch's own statistics (population variance over N and the spatial
         // dims) and outputs the updated running statistics, as the ONNX reference does.
         std::vector<float> batch_mean, batch_var;

@@ -211,9 +211,12 @@ class DeformConvKernel : public Kernel {
         const Shape& ws = wt.shape();
         const Shape& ys = yt.shape();
         KILN_CHECK(xs.size() == 4, NotImplemented, node.describe(), ": only 2-D DeformConv is implemented");
+        KILN_CHECK(ws.size() == 4 && ys.size() == 4, InvalidArgument, node.describe(), ": W ", shape_to_string(ws),
+                   " must be 4-D like X ", shape_to_string(xs));
         const int64_t n = xs[0], ic = xs[1], ih = xs[2], iw = xs[3];
         const int64_t oc = ws[0], icg = ws[1], oh = ys[2], ow = ys[3];
         std::vector<int64_t> kshape = node.attr_ints("kernel_shape", {ws[2], ws[3]});
+        KILN_CHECK(kshape.size() == 2, InvalidModel, node.describe(), ": kernel_shape must have 2 values");
         ops::Window w = ops::read_window(node, 2, kshape);
         const int64_t kh = kshape[0], kw = kshape[1], k = kh * kw;
         KILN_CHECK(ic == icg * group_ && oc % group_ == 0, InvalidArgument, node.describe(), ": W ",
