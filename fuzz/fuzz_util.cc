@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "common/alloc_limit.h"
+
 namespace kiln::fuzz {
 namespace {
 
@@ -14,6 +16,10 @@ constexpr int64_t kMaxRunElements = 4096;
 // Outputs whose known dims hold more than this are not run: a model may ask for any size (Resize to sizes read from
 // its data), and computing it is not a bug, only slow.
 constexpr int64_t kMaxOutputElements = int64_t{1} << 18;
+
+// kiln's allocation cap (common/alloc_limit.h) for the fuzz targets: 1 GiB, below libFuzzer's 4 GB limit, so that a
+// model asking for more gets kiln's clear error instead of ending the run as an out-of-memory "crash".
+[[maybe_unused]] const bool kAllocationCapSet = (set_max_allocation_bytes(size_t{1} << 30), true);
 
 // A tensor input's shape with symbolic or unknown dims taken as 1, or false when it is not a small tensor.
 bool small_shape(const ValueInfo& input, Shape& shape) {

@@ -112,7 +112,9 @@ void infer_depth_space(InferContext& ctx) {
     const ir::Node& node = ctx.node;
     const TensorInfo& in = required_input(ctx, 0);
     int64_t b = node.attr("blocksize").i;
-    KILN_CHECK(b > 0, InvalidModel, node.describe(), ": blocksize must be positive, got ", b);
+    int64_t bb = 0;
+    KILN_CHECK(b > 0 && !__builtin_mul_overflow(b, b, &bb), InvalidModel, node.describe(),
+               ": blocksize must be positive and its square fit int64, got ", b);
     ctx.outputs[0].dtype = in.dtype;
     if (!in.has_rank()) {
         ctx.outputs[0].shape = SymbolicShape(4, Dim());
@@ -120,18 +122,24 @@ void infer_depth_space(InferContext& ctx) {
     }
     const SymbolicShape& s = *in.shape;
     KILN_CHECK(s.size() == 4, InvalidModel, node.describe(), ": input must be 4-D, got ", shape_str(s));
+    auto scaled = [&](const Dim& d, int64_t by) {
+        int64_t v = 0;
+        KILN_CHECK(!__builtin_mul_overflow(d.value, by, &v), InvalidArgument, node.describe(), ": input ", shape_str(s),
+                   " with blocksize ", b, " has dims beyond int64");
+        return Dim(v);
+    };
     SymbolicShape out(4, Dim());
     out[0] = s[0];
     if (node.op == OpKind::DepthToSpace) {
         if (s[1].known()) {
-            KILN_CHECK(s[1].value % (b * b) == 0, InvalidArgument, node.describe(), ": channels ", s[1].value,
-                       " are not divisible by blocksize^2 = ", b * b);
-            out[1] = s[1].value / (b * b);
+            KILN_CHECK(s[1].value % bb == 0, InvalidArgument, node.describe(), ": channels ", s[1].value,
+                       " are not divisible by blocksize^2 = ", bb);
+            out[1] = s[1].value / bb;
         }
-        if (s[2].known()) out[2] = s[2].value * b;
-        if (s[3].known()) out[3] = s[3].value * b;
+        if (s[2].known()) out[2] = scaled(s[2], b);
+        if (s[3].known()) out[3] = scaled(s[3], b);
     } else {
-        if (s[1].known()) out[1] = s[1].value * b * b;
+        if (s[1].known()) out[1] = scaled(s[1], bb);
         for (int i = 2; i < 4; ++i) {
             if (!s[i].known()) continue;
             KILN_CHECK(s[i].value % b == 0, InvalidArgument, node.describe(), ": spatial dim ", s[i].value,

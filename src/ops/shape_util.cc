@@ -8,8 +8,7 @@ namespace kiln::ops {
 
 int64_t normalize_axis(const ir::Node& node, int64_t axis, int64_t rank) {
     int64_t a = axis < 0 ? axis + rank : axis;
-    KILN_CHECK(a >= 0 && a < std::max<int64_t>(rank, 1), InvalidModel, node.describe(), ": axis ", axis,
-               " is out of range for rank ", rank);
+    KILN_CHECK(a >= 0 && a < rank, InvalidModel, node.describe(), ": axis ", axis, " is out of range for rank ", rank);
     return a;
 }
 

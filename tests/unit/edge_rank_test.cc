@@ -62,6 +62,33 @@ TEST(EdgeRank, DeformConvWeightOfAnotherRankIsRefused) {
     expect_error([&] { cpu_session(b); }, ErrorCode::InvalidModel, {"deform", "same rank"});
 }
 
+TEST(EdgeRank, AxesOfAScalarAreRefused) {
+    for (const char* op : {"CenterCropPad", "MeanVarianceNormalization"}) {
+        ModelBuilder b(18);
+        b.input("x", {}).output("y");
+        std::vector<std::string> inputs{"x"};
+        if (std::string(op) == "CenterCropPad") {
+            b.initializer_ints("shape", {1}, {1});
+            inputs.push_back("shape");
+        }
+        attr_ints(b.node(op, inputs, {"y"}, "n"), "axes", {0});
+        expect_error(
+            [&] {
+                cpu_session(b).run({{"x", Tensor::from_vector<float>(DType::Float, {}, {1.f})}});
+            },
+            ErrorCode::InvalidModel, {"'n'", "axis 0 is out of range for rank 0"});
+    }
+}
+
+TEST(EdgeRank, DepthToSpaceBlocksizeWhoseSquareOverflowsIsRefused) {
+    for (const char* op : {"DepthToSpace", "SpaceToDepth"}) {
+        ModelBuilder b(18);
+        b.input("x", {1, 4, 2, 2}).output("y");
+        attr_int(b.node(op, {"x"}, {"y"}, "n"), "blocksize", int64_t{1} << 40);
+        expect_error([&] { cpu_session(b); }, ErrorCode::InvalidModel, {"'n'", "blocksize"});
+    }
+}
+
 // The same check in the kernel, for inputs whose shapes are only known at run time.
 TEST(EdgeRank, BatchNormalizationPerChannelSizesCheckedAtRunTime) {
     ModelBuilder b(15);

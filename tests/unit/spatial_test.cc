@@ -420,6 +420,24 @@ TEST(SpatialTest, RoiAlignNaNRoiGivesZeros) {
     }
 }
 
+// The adaptive sampling grid (ceil(roi extent / bins) samples per bin) of a huge roi is refused like a tensor of
+// that size (found by external_data_fuzz: a roi of 1e13 pixels made the kernel allocate until memory ran out).
+TEST(SpatialTest, RoiAlignRefusesAHugeSamplingGrid) {
+    for (float extent : {1e6f, 1e12f}) {
+        test::expect_error(
+            [&] {
+                test::OpCase("RoiAlign")
+                    .input(iota({1, 1, 4, 4}))
+                    .input(vec({1, 4}, {0, 0, extent, extent}))
+                    .input(i64({1}, {0}))
+                    .attr_int("output_height", 1)
+                    .attr_int("output_width", 1)
+                    .run();
+            },
+            ErrorCode::InvalidArgument, {"RoiAlign", "roi 0"});
+    }
+}
+
 TEST(SpatialTest, RoiAlignRejectsBatchIndex) {
     test::expect_error(
         [] {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/alloc_limit.h"
 #include "common/parallel.h"
 #include "ops/conv_window.h"
 #include "ops/shape_util.h"
@@ -133,7 +134,7 @@ class CenterCropPadKernel : public Kernel {
                     std::memset(dst + o * bytes, 0, bytes);
                 }
             }
-            for (size_t d = rank - 1; d-- > 0;) {
+            for (size_t d = rank < 2 ? 0 : rank - 1; d-- > 0;) {  // the next row: all dims but the last
                 if (++idx[d] < ys[d]) break;
                 idx[d] = 0;
             }
@@ -371,7 +372,13 @@ class RoiAlignKernel : public Kernel {
                         float g = std::ceil(extent / static_cast<float>(bins));
                         return g > 0.f ? coordinate_to_index(g) : 0;
                     };
-                    int64_t gh = grid_size(rh, ph), gw = grid_size(rw, pw);
+                    int64_t gh = grid_size(rh, ph), gw = grid_size(rw, pw), grid = 0;
+                    KILN_CHECK(!__builtin_mul_overflow(gh, gw, &grid) &&
+                                   !__builtin_mul_overflow(grid, ph * pw * int64_t{sizeof(Sample)}, &grid),
+                               InvalidArgument, node.describe(), ": roi ", r, " asks for ", gh, " x ", gw,
+                               " samples per bin, more than int64 counts");
+                    check_allocation(static_cast<size_t>(grid),
+                                     node.describe() + ": sampling grid of roi " + std::to_string(r));
                     float count = static_cast<float>(std::max<int64_t>(gh * gw, 1));
                     samples.clear();
                     for (int64_t i = 0; i < ph; ++i) {
