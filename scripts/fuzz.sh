@@ -9,7 +9,9 @@
 #   KILN_FUZZ_SEEDS_EVERY=N                   one ONNX node test in N as a seed (default 4; 1 for a long run)
 #   KILN_FUZZ_SEED=N                          libFuzzer's random seed (default 1, so that a CI run from a fresh clone
 #                                             mutates the same way each time; 0: a new seed each run, for long runs)
-# First the committed regression inputs (fuzz/regressions/<target>/, crashes found earlier) are run once each.
+# First the committed regression inputs (fuzz/regressions/<target>/, crashes found earlier) are run once each, and
+# model_loader replays the operator sweep of fuzz/sweep_models.py (every operator on edge shapes, input values and
+# attribute values, about 25,000 small models, in build-asan/fuzz/sweep/) once.
 # Seeds are made at run time by fuzz/make_seeds.py into build-asan/fuzz/corpus/seeds/; what the fuzzers find is kept
 # in build-asan/fuzz/corpus/<target>/ for the next run.
 set -euo pipefail
@@ -23,11 +25,18 @@ cmake --build "$dir" --target kiln_fuzz_targets
 work="$PWD/$dir/fuzz"
 seeds="$work/corpus/seeds"
 every=${KILN_FUZZ_SEEDS_EVERY:-4}
-stamp="$seeds/.every_${every}_$(sha1sum fuzz/make_seeds.py | cut -c1-12)"  # remade when the script changes
+scripts_hash=$(cat fuzz/make_seeds.py fuzz/sweep_models.py | sha1sum | cut -c1-12)  # remade when they change
+stamp="$seeds/.every_${every}_$scripts_hash"
 if [ ! -f "$stamp" ]; then
     rm -rf "$seeds"
     .venv/bin/python fuzz/make_seeds.py "$seeds" --every "$every"
     touch "$stamp"
+fi
+sweep="$work/sweep"
+if [ ! -f "$sweep/.made_$scripts_hash" ]; then
+    rm -rf "$sweep"
+    echo "operator sweep: $(.venv/bin/python fuzz/sweep_models.py "$sweep") models"
+    touch "$sweep/.made_$scripts_hash"
 fi
 mkdir -p "$work/artifacts" "$work/logs"
 
@@ -48,6 +57,26 @@ for t in $targets; do
             status=1
             continue
         fi
+    fi
+    if [ "$t" = model_loader ]; then
+        # The operator sweep, each model once (deterministic); on a failure, the model that caused it is named.
+        rm -f "$work/artifacts/sweep-"*
+        if ! "$bin" "$sweep" -runs=0 -timeout=10 -rss_limit_mb=4096 -artifact_prefix="$work/artifacts/sweep-" \
+            >"$work/logs/sweep.log" 2>&1; then
+            culprit="(not found)"
+            for found in "$work/artifacts/sweep-"*; do
+                [ -f "$found" ] || continue
+                want=$(sha1sum <"$found")
+                for f in "$sweep"/*.onnx; do
+                    if [ "$(sha1sum <"$f")" = "$want" ]; then culprit=$f; break; fi
+                done
+            done
+            echo "FAIL $t: operator sweep model $culprit (log: $work/logs/sweep.log)"
+            grep -E "^==[0-9]+==ERROR|runtime error|SUMMARY|deadly signal|timeout" "$work/logs/sweep.log" | head -10
+            status=1
+            continue
+        fi
+        summary+=("$(printf '%-18s %10s models replayed once' "operator sweep" "$(ls "$sweep" | wc -l)")")
     fi
     corpus="$work/corpus/$t"
     mkdir -p "$corpus" "$seeds/$t"
