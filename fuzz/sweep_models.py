@@ -1,13 +1,17 @@
 """Writes the operator sweep that scripts/fuzz.sh replays once through model_loader_fuzz before fuzzing.
 
 Every operator of the default domain (latest schema) alone in a model, in three families of variants:
-  shapes      the first input of shape [2, 3], [1, 2, 3, 3], [0], [1] or [2, 0, 3], the others (graph inputs, zeros
-              at run time) of shape [], [1], [2], [0], [3, 2] or [1, 2, 3, 3];
-  values      the first input of shape [2, 3], [1, 2, 3, 3], [0], [2, 0, 3] or [], the others initializers of shape
-              [], [1], [2], [0], [3, 2] or [4] filled with 1, -1, 2 or 7 (sizes, axes, repeats, pads, k, ...);
+  shapes      the first input of shape [2, 3], [1, 2, 3, 3], [0], [1], [2, 0, 3], [n, 3] or unknown rank, the others
+              (graph inputs, zeros at run time) of shape [], [1], [2], [0], [3, 2], [1, 2, 3, 3], [k] or unknown;
+  values      the first input of shape [2, 3], [1, 2, 3, 3], [0], [2, 0, 3], [], [n, c, 3, 3] or unknown rank, the
+              others initializers of shape [], [1], [2], [0], [3, 2] or [4] filled with 1, -1, 2 or 7 (sizes, axes,
+              repeats, pads, k, ...);
   attributes  one attribute at a time set to an edge value (ints -2, 0, 3, 2^40; int lists [-1], [0, 0], eight 1s,
               [2^40], []; floats -1, 0, NaN, 1e30; strings "zzz", ""), the first input of shape [2, 3],
-              [1, 2, 3, 3], [] or [2, 0, 3], the others graph inputs or initializers of ones, shape [2].
+              [1, 2, 3, 3], [], [2, 0, 3], [1, c, h, 3] or unknown rank, the others graph inputs or initializers of
+              ones, shape [2].
+Symbolic dims are fed as 1 at run time (fuzz_util's run_when_small); models with an input of unknown rank are only
+loaded, not run.
 Required attributes are 1 / [1] / 1.0 / "a" unless swept. Each model must give kiln::Error or run; a crash, a
 sanitizer report or a hang is a bug. The sweep is deterministic: the same models in every run, unlike fuzzing.
 
@@ -27,12 +31,12 @@ from onnx import helper, numpy_helper
 from make_seeds import SIMPLE_ATTRIBUTES, element_type
 
 A = onnx.AttributeProto
-SHAPES_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "c": [0], "d": [1], "e": [2, 0, 3]}
-SHAPES_OTHER = {"s": [], "o": [1], "t": [2], "z": [0], "m": [3, 2], "f": [1, 2, 3, 3]}
-VALUES_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "c": [0], "e": [2, 0, 3], "s": []}
+SHAPES_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "c": [0], "d": [1], "e": [2, 0, 3], "sym": ["n", 3], "u": None}
+SHAPES_OTHER = {"s": [], "o": [1], "t": [2], "z": [0], "m": [3, 2], "f": [1, 2, 3, 3], "sym": ["k"], "u": None}
+VALUES_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "c": [0], "e": [2, 0, 3], "s": [], "sym": ["n", "c", 3, 3], "u": None}
 VALUES_OTHER = {"s": [], "o": [1], "t": [2], "z": [0], "m": [3, 2], "f": [4]}
 FILLS = {"p": 1, "n": -1, "two": 2, "big": 7}
-ATTRIBUTE_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "s": [], "e": [2, 0, 3]}
+ATTRIBUTE_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "s": [], "e": [2, 0, 3], "sym": [1, "c", "h", 3], "u": None}
 ATTRIBUTE_VALUES = {
     A.INT: {"m2": -2, "z": 0, "3": 3, "huge": 1 << 40},
     A.INTS: {"m1": [-1], "zz": [0, 0], "ones8": [1] * 8, "huge": [1 << 40], "e": []},

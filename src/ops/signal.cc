@@ -87,11 +87,12 @@ void infer_stft(InferContext& ctx) {
             KILN_CHECK(!onesided, InvalidArgument, node.describe(), ": onesided output needs a real signal");
         s[0] = in[0];
     }
+    if (const TensorInfo* w = ctx.input(2); w && w->has_rank())
+        KILN_CHECK(w->shape->size() == 1, InvalidArgument, node.describe(), ": window must be 1-D");
     int64_t length = -1;
     if (ctx.input(3)) {
         length = scalar_int(ctx, 3);
     } else if (const TensorInfo* w = ctx.input(2); w && w->has_rank()) {
-        KILN_CHECK(w->shape->size() == 1, InvalidArgument, node.describe(), ": window must be 1-D");
         length = (*w->shape)[0].value;
     } else if (!ctx.input(2) && x->has_rank()) {
         length = (*x->shape)[1].value;

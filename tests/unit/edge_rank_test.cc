@@ -89,6 +89,14 @@ TEST(EdgeRank, DepthToSpaceBlocksizeWhoseSquareOverflowsIsRefused) {
     }
 }
 
+TEST(EdgeRank, StftWindowOfRankZeroIsRefused) {
+    ModelBuilder b(18);
+    b.input("signal", {1, 8, 1}).input("window", {}).output("y");
+    b.initializer_ints("step", {}, {2}).initializer_ints("length", {}, {4});
+    b.node("STFT", {"signal", "step", "window", "length"}, {"y"}, "stft");
+    expect_error([&] { cpu_session(b); }, ErrorCode::InvalidArgument, {"stft", "window must be 1-D"});
+}
+
 // The same check in the kernel, for inputs whose shapes are only known at run time.
 TEST(EdgeRank, BatchNormalizationPerChannelSizesCheckedAtRunTime) {
     ModelBuilder b(15);
