@@ -12,6 +12,7 @@ Every operator of the default domain (latest schema) alone in a model, in three 
               ones, shape [2].
 Symbolic dims are fed as 1 at run time (fuzz_util's run_when_small); models with an input of unknown rank are only
 loaded, not run.
+  omitted     each input after the first left out in turn (an empty name), the first input of a shape above.
 Required attributes are 1 / [1] / 1.0 / "a" unless swept. Each model must give kiln::Error or run; a crash, a
 sanitizer report or a hang is a bug. The sweep is deterministic: the same models in every run, unlike fuzzing.
 
@@ -91,6 +92,16 @@ def value_variants(schema, types, attributes):
         yield f"values_{fk}{ok}{vk}", model(schema, inputs, initializers, attributes)
 
 
+def omitted_variants(schema, types, attributes):
+    """Input k > 0 left out (an empty name), the others graph inputs of shape [2]."""
+    for k, (fk, first) in itertools.product(range(1, len(types)), SHAPES_FIRST.items()):
+        inputs = [helper.make_tensor_value_info(f"x{i}", t, first if i == 0 else [2])
+                  for i, t in enumerate(types) if i != k]
+        m = model(schema, inputs, [], attributes)
+        m.graph.node[0].input.insert(k, "")
+        yield f"omitted{k}_{fk}", m
+
+
 def attribute_variants(schema, types, attributes):
     for name, attribute in schema.attributes.items():
         for (vk, v), (fk, first), as_initializers in itertools.product(
@@ -114,7 +125,7 @@ def main() -> int:
     os.makedirs(out, exist_ok=True)
     count = 0
     for schema, types, attributes in operators():
-        for family in (shape_variants, value_variants, attribute_variants):
+        for family in (shape_variants, value_variants, omitted_variants, attribute_variants):
             for variant, m in family(schema, types, attributes):
                 with open(os.path.join(out, f"{schema.name}_{variant}.onnx"), "wb") as f:
                     f.write(m.SerializeToString())

@@ -34,7 +34,8 @@ int64_t scalar_int(const ir::Node& node, const Tensor& t, const char* what) {
                shape_to_string(t.shape()));
     if (dtype_is_float(t.dtype())) {
         double v = tensor_to_doubles(t)[0];
-        KILN_CHECK(std::isfinite(v), InvalidArgument, node.describe(), ": ", what, " is not finite");
+        KILN_CHECK(std::isfinite(v) && std::fabs(v) < 0x1p63, InvalidArgument, node.describe(), ": ", what, " ", v,
+                   " is not a finite value in int64's range");
         return static_cast<int64_t>(v);
     }
     return tensor_to_int64s(t)[0];

@@ -7,9 +7,10 @@
 namespace kiln::ops {
 namespace {
 
-// Checks that a per-channel input (scale, bias, mean, var) is [C].
+// Checks that a per-channel input (scale, bias, mean, var; all required) is present and [C].
 void check_channel_input(const ir::Node& node, const TensorInfo* p, const char* what, const Dim& c) {
-    if (!p || !p->has_rank()) return;
+    KILN_CHECK(p, InvalidModel, node.describe(), ": needs input ", what);
+    if (!p->has_rank()) return;
     KILN_CHECK(p->shape->size() == 1, InvalidArgument, node.describe(), ": ", what, " ",
                symbolic_shape_to_string(p->shape), " must be 1-D");
     if (c.known() && (*p->shape)[0].known())
@@ -44,6 +45,7 @@ void infer_Norm(InferContext& ctx) {
             break;
         }
         case OpKind::LayerNormalization: {
+            KILN_CHECK(ctx.input(1), InvalidModel, node.describe(), ": needs input Scale");
             DType stash = static_cast<DType>(node.attr_int("stash_type", 1));
             for (size_t i = 1; i < ctx.outputs.size(); ++i) ctx.outputs[i].dtype = stash;
             if (!x->has_rank()) break;

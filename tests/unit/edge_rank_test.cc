@@ -97,6 +97,24 @@ TEST(EdgeRank, StftWindowOfRankZeroIsRefused) {
     expect_error([&] { cpu_session(b); }, ErrorCode::InvalidArgument, {"stft", "window must be 1-D"});
 }
 
+TEST(EdgeRank, NormalizationWithoutScaleIsRefused) {
+    for (const char* op : {"LayerNormalization", "InstanceNormalization"}) {
+        ModelBuilder b(18);
+        b.input("x", {1, 2, 3}).output("y");
+        b.node(op, {"x", "", "b"}, {"y"}, "n");
+        b.initializer_floats("b", {2}, {0, 0});
+        expect_error([&] { cpu_session(b); }, ErrorCode::InvalidModel, {"'n'", "needs input"});
+    }
+}
+
+TEST(EdgeRank, OneHotDepthBeyondInt64IsRefused) {
+    ModelBuilder b(18);
+    b.input("indices", {2}, 7).output("y");
+    b.initializer_floats("depth", {}, {-2.5e35f}).initializer_floats("values", {2}, {0, 1});
+    b.node("OneHot", {"indices", "depth", "values"}, {"y"}, "onehot");
+    expect_error([&] { cpu_session(b); }, ErrorCode::InvalidArgument, {"onehot", "depth", "int64's range"});
+}
+
 // The same check in the kernel, for inputs whose shapes are only known at run time.
 TEST(EdgeRank, BatchNormalizationPerChannelSizesCheckedAtRunTime) {
     ModelBuilder b(15);
