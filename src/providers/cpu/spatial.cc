@@ -323,6 +323,79 @@ class NonMaxSuppressionKernel : public Kernel {
 
 // ---- RoiAlign ----
 
+// A bilinear sample inside the image: the offsets of its four neighbouring pixels in the plane and their weights.
+struct RoiSample {
+    int64_t pos[4];
+    float w[4];
+};
+
+// The samples of one bin along one axis: positions start + (k + 0.5) * step, k in [0, count), of which those in
+// [-1, extent] read the image.
+struct SampleAxis {
+    double start, step;
+    int64_t count, extent;
+
+    double position(int64_t k) const { return start + (static_cast<double>(k) + 0.5) * step; }
+    bool inside(double p) const { return p >= -1.0 && p <= static_cast<double>(extent); }
+
+    // The k whose positions may be inside, found directly rather than by trying every k: a huge roi asks for billions
+    // of samples, of which only those over the image count (found by external_data_fuzz). One wider on each side;
+    // inside() decides.
+    std::pair<int64_t, int64_t> candidates() const {
+        if (count <= 0 || !std::isfinite(start) || !std::isfinite(step)) return {0, 0};
+        if (step == 0.0)
+            return inside(start) ? std::pair<int64_t, int64_t>{0, count} : std::pair<int64_t, int64_t>{0, 0};
+        double a = (-1.0 - start) / step - 0.5, b = (static_cast<double>(extent) - start) / step - 0.5;
+        if (a > b) std::swap(a, b);
+        double lo = std::max(0.0, std::floor(a) - 1), hi = std::min(static_cast<double>(count), std::ceil(b) + 2);
+        if (!(hi > lo)) return {0, 0};
+        return {static_cast<int64_t>(lo), static_cast<int64_t>(hi)};
+    }
+};
+
+// One axis of a bilinear sample at position p (inside): the lower and upper neighbour and the weight of the upper.
+void neighbours(double p, int64_t extent, int64_t& low, int64_t& high, double& frac) {
+    double v = std::max(p, 0.0);
+    low = static_cast<int64_t>(v);
+    if (low >= extent - 1) {
+        high = low = extent - 1;
+        v = static_cast<double>(low);
+    } else {
+        high = low + 1;
+    }
+    frac = v - static_cast<double>(low);
+}
+
+// Appends the inside samples of the bin spanned by ya and xa; their number is capped like an allocation.
+void add_bin_samples(const SampleAxis& ya, const SampleAxis& xa, std::vector<RoiSample>& samples, const ir::Node& node,
+                     int64_t roi) {
+    auto [y0, y1] = ya.candidates();
+    auto [x0, x1] = xa.candidates();
+    size_t more = static_cast<size_t>(y1 - y0) * static_cast<size_t>(x1 - x0);
+    if (more == 0) return;
+    check_allocation((samples.size() + more) * sizeof(RoiSample),
+                     node.describe() + ": samples of roi " + std::to_string(roi));
+    for (int64_t iy = y0; iy < y1; ++iy) {
+        double yy = ya.position(iy);
+        if (!ya.inside(yy)) continue;
+        int64_t yl, yh;
+        double ly;
+        neighbours(yy, ya.extent, yl, yh, ly);
+        for (int64_t ix = x0; ix < x1; ++ix) {
+            double xx = xa.position(ix);
+            if (!xa.inside(xx)) continue;
+            int64_t xl, xh;
+            double lx;
+            neighbours(xx, xa.extent, xl, xh, lx);
+            double hy = 1.0 - ly, hx = 1.0 - lx;
+            int64_t w = xa.extent;
+            samples.push_back(RoiSample{{yl * w + xl, yl * w + xh, yh * w + xl, yh * w + xh},
+                                        {static_cast<float>(hy * hx), static_cast<float>(hy * lx),
+                                         static_cast<float>(ly * hx), static_cast<float>(ly * lx)}});
+        }
+    }
+}
+
 class RoiAlignKernel : public Kernel {
   public:
     explicit RoiAlignKernel(const ir::Node& node)
@@ -350,83 +423,54 @@ class RoiAlignKernel : public Kernel {
                        "] = ", bidx[r], " is outside [0, ", batch, ")");
         FloatView x(&xt), rois(&rt);
         FloatOut y(yt);
-        struct Sample {
-            int64_t pos[4];
-            float w[4];
-        };
         parallel_for(
             num_rois, ctx.threads,
             [&](int64_t r0, int64_t r1) {
-                std::vector<Sample> samples;
+                std::vector<RoiSample> samples;
+                std::vector<size_t> bin_begin;
                 for (int64_t r = r0; r < r1; ++r) {
                     const float* roi = rois.data() + r * 4;
-                    float off = half_pixel_ ? 0.5f : 0.f;
-                    float sw = roi[0] * scale_ - off, sh = roi[1] * scale_ - off;
-                    float ew = roi[2] * scale_ - off, eh = roi[3] * scale_ - off;
-                    float rw = ew - sw, rh = eh - sh;
-                    if (!half_pixel_) rw = std::max(rw, 1.f), rh = std::max(rh, 1.f);
-                    float bh = rh / static_cast<float>(ph), bw = rw / static_cast<float>(pw);
+                    double off = half_pixel_ ? 0.5 : 0.0;
+                    double sw = roi[0] * scale_ - off, sh = roi[1] * scale_ - off;
+                    double rw = roi[2] * scale_ - off - sw, rh = roi[3] * scale_ - off - sh;
+                    if (!half_pixel_) rw = std::max(rw, 1.0), rh = std::max(rh, 1.0);
+                    double bh = rh / static_cast<double>(ph), bw = rw / static_cast<double>(pw);
                     // Adaptive grid: ceil(extent / bins) samples per bin; a NaN roi gives none (a zero output).
-                    auto grid_size = [&](float extent, int64_t bins) -> int64_t {
+                    auto grid_size = [&](double extent, int64_t bins) -> int64_t {
                         if (sampling_ratio_ > 0) return sampling_ratio_;
-                        float g = std::ceil(extent / static_cast<float>(bins));
-                        return g > 0.f ? coordinate_to_index(g) : 0;
+                        double g = std::ceil(extent / static_cast<double>(bins));
+                        return g > 0.0 ? coordinate_to_index(g) : 0;
                     };
                     int64_t gh = grid_size(rh, ph), gw = grid_size(rw, pw), grid = 0;
-                    KILN_CHECK(!__builtin_mul_overflow(gh, gw, &grid) &&
-                                   !__builtin_mul_overflow(grid, ph * pw * int64_t{sizeof(Sample)}, &grid),
-                               InvalidArgument, node.describe(), ": roi ", r, " asks for ", gh, " x ", gw,
-                               " samples per bin, more than int64 counts");
-                    check_allocation(static_cast<size_t>(grid),
-                                     node.describe() + ": sampling grid of roi " + std::to_string(r));
-                    float count = static_cast<float>(std::max<int64_t>(gh * gw, 1));
+                    KILN_CHECK(!__builtin_mul_overflow(gh, gw, &grid), InvalidArgument, node.describe(), ": roi ", r,
+                               " asks for ", gh, " x ", gw, " samples per bin, more than int64 counts");
+                    float count = static_cast<float>(std::max<int64_t>(grid, 1));
                     samples.clear();
+                    bin_begin.assign(1, 0);
                     for (int64_t i = 0; i < ph; ++i) {
+                        SampleAxis ya{sh + i * bh, bh / static_cast<double>(gh), gh, height};
                         for (int64_t j = 0; j < pw; ++j) {
-                            for (int64_t iy = 0; iy < gh; ++iy) {
-                                float yy = sh + i * bh + (iy + 0.5f) * bh / static_cast<float>(gh);
-                                for (int64_t ix = 0; ix < gw; ++ix) {
-                                    float xx = sw + j * bw + (ix + 0.5f) * bw / static_cast<float>(gw);
-                                    Sample s{{0, 0, 0, 0}, {0, 0, 0, 0}};
-                                    // Outside (and NaN): a zero sample.
-                                    if (yy >= -1.f && yy <= height && xx >= -1.f && xx <= width) {
-                                        float yv = std::max(yy, 0.f), xv = std::max(xx, 0.f);
-                                        int64_t yl = static_cast<int64_t>(yv), xl = static_cast<int64_t>(xv), yh, xh;
-                                        if (yl >= height - 1) {
-                                            yh = yl = height - 1;
-                                            yv = static_cast<float>(yl);
-                                        } else {
-                                            yh = yl + 1;
-                                        }
-                                        if (xl >= width - 1) {
-                                            xh = xl = width - 1;
-                                            xv = static_cast<float>(xl);
-                                        } else {
-                                            xh = xl + 1;
-                                        }
-                                        float ly = yv - yl, lx = xv - xl, hy = 1.f - ly, hx = 1.f - lx;
-                                        s = Sample{{yl * width + xl, yl * width + xh, yh * width + xl, yh * width + xh},
-                                                   {hy * hx, hy * lx, ly * hx, ly * lx}};
-                                    }
-                                    samples.push_back(s);
-                                }
-                            }
+                            SampleAxis xa{sw + j * bw, bw / static_cast<double>(gw), gw, width};
+                            add_bin_samples(ya, xa, samples, node, r);
+                            bin_begin.push_back(samples.size());
                         }
                     }
                     for (int64_t c = 0; c < channels; ++c) {
                         const float* plane = x.data() + (bidx[r] * channels + c) * height * width;
                         float* out = y.data() + (r * channels + c) * ph * pw;
-                        const Sample* s = samples.data();
                         for (int64_t b = 0; b < ph * pw; ++b) {
+                            const RoiSample* first = samples.data() + bin_begin[b];
+                            const RoiSample* last = samples.data() + bin_begin[b + 1];
+                            // Samples outside the image (not stored) are zeros: they count in the average, and
+                            // take part in the maximum.
+                            bool some_outside = last - first < grid;
                             float acc = 0.f;
-                            bool first = true;
-                            for (int64_t k = 0; k < gh * gw; ++k, ++s) {
+                            for (const RoiSample* s = first; s != last; ++s) {
                                 if (max_mode_) {
                                     float v =
                                         std::max(std::max(s->w[0] * plane[s->pos[0]], s->w[1] * plane[s->pos[1]]),
                                                  std::max(s->w[2] * plane[s->pos[2]], s->w[3] * plane[s->pos[3]]));
-                                    acc = first ? v : std::max(acc, v);
-                                    first = false;
+                                    acc = (s == first && !some_outside) ? v : std::max(acc, v);
                                 } else {
                                     acc += s->w[0] * plane[s->pos[0]] + s->w[1] * plane[s->pos[1]] +
                                            s->w[2] * plane[s->pos[2]] + s->w[3] * plane[s->pos[3]];
