@@ -84,8 +84,9 @@ def element_type(schema, formal):
     return next((ELEMENT_TYPES[t] for t in ELEMENT_TYPES if t in allowed), None)
 
 
-def edge_rank_models():
-    """(name, model): each operator of the default domain alone, all its inputs of one edge shape."""
+def operators():
+    """(schema, input element types, required attributes) of each operator of the default domain (latest schema)
+    with inputs of types ELEMENT_TYPES has and required attributes SIMPLE_ATTRIBUTES can set."""
     for schema in onnx.defs.get_all_schemas():
         if schema.domain != "" or schema.deprecated:
             continue
@@ -93,9 +94,13 @@ def edge_rank_models():
         if any(t not in SIMPLE_ATTRIBUTES for t in required.values()):
             continue
         types = [element_type(schema, f) for f in schema.inputs]
-        if None in types:
-            continue
-        attributes = {n: SIMPLE_ATTRIBUTES[t] for n, t in required.items()}
+        if types and None not in types:
+            yield schema, types, {n: SIMPLE_ATTRIBUTES[t] for n, t in required.items()}
+
+
+def edge_rank_models():
+    """(name, model): each operator alone, all its inputs of one edge shape."""
+    for schema, types, attributes in operators():
         for shape_name, shape in EDGE_SHAPES.items():
             inputs = [onnx.helper.make_tensor_value_info(f"x{i}", t, shape) for i, t in enumerate(types)]
             outputs = [onnx.helper.make_tensor_value_info(f"y{i}", onnx.TensorProto.UNDEFINED, None)

@@ -29,7 +29,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from make_seeds import SIMPLE_ATTRIBUTES, element_type
+from make_seeds import SIMPLE_ATTRIBUTES, operators
 
 A = onnx.AttributeProto
 SHAPES_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "c": [0], "d": [1], "e": [2, 0, 3], "sym": ["n", 3], "u": None}
@@ -44,19 +44,6 @@ ATTRIBUTE_VALUES = {
     A.FLOAT: {"m1": -1.0, "z": 0.0, "nan": float("nan"), "big": 1e30},
     A.STRING: {"x": "zzz", "e": ""},
 }
-
-
-def operators():
-    """(schema, input element types, required attributes) of each operator the sweep can build."""
-    for schema in onnx.defs.get_all_schemas():
-        if schema.domain != "" or schema.deprecated:
-            continue
-        required = {n: a.type for n, a in schema.attributes.items() if a.required}
-        if any(t not in SIMPLE_ATTRIBUTES for t in required.values()):
-            continue
-        types = [element_type(schema, f) for f in schema.inputs]
-        if types and None not in types:
-            yield schema, types, {n: SIMPLE_ATTRIBUTES[t] for n, t in required.items()}
 
 
 def model(schema, inputs, initializers, attributes):

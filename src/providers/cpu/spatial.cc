@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/alloc_limit.h"
@@ -329,6 +331,12 @@ struct RoiSample {
     float w[4];
 };
 
+// One axis of a bilinear sample: the lower and upper neighbouring pixel and the weight of the upper.
+struct AxisTap {
+    int64_t low, high;
+    double frac;
+};
+
 // The samples of one bin along one axis: positions start + (k + 0.5) * step, k in [0, count), of which those in
 // [-1, extent] read the image.
 struct SampleAxis {
@@ -336,15 +344,23 @@ struct SampleAxis {
     int64_t count, extent;
 
     double position(int64_t k) const { return start + (static_cast<double>(k) + 0.5) * step; }
-    bool inside(double p) const { return p >= -1.0 && p <= static_cast<double>(extent); }
 
-    // The k whose positions may be inside, found directly rather than by trying every k: a huge roi asks for billions
-    // of samples, of which only those over the image count (found by external_data_fuzz). One wider on each side;
-    // inside() decides.
+    // Sample k's neighbours, or none when it lies outside the image (NaN included).
+    std::optional<AxisTap> tap(int64_t k) const {
+        double p = position(k);
+        if (!(p >= -1.0 && p <= static_cast<double>(extent))) return std::nullopt;
+        double v = std::max(p, 0.0);
+        auto low = static_cast<int64_t>(v);
+        if (low >= extent - 1) return AxisTap{extent - 1, extent - 1, 0.0};
+        return AxisTap{low, low + 1, v - static_cast<double>(low)};
+    }
+
+    // The k that may be inside, found directly rather than by trying every k: a huge roi asks for billions of
+    // samples, of which only those over the image count (found by external_data_fuzz). One wider on each side;
+    // tap() decides.
     std::pair<int64_t, int64_t> candidates() const {
         if (count <= 0 || !std::isfinite(start) || !std::isfinite(step)) return {0, 0};
-        if (step == 0.0)
-            return inside(start) ? std::pair<int64_t, int64_t>{0, count} : std::pair<int64_t, int64_t>{0, 0};
+        if (step == 0.0) return {0, tap(0) ? count : 0};
         double a = (-1.0 - start) / step - 0.5, b = (static_cast<double>(extent) - start) / step - 0.5;
         if (a > b) std::swap(a, b);
         double lo = std::max(0.0, std::floor(a) - 1), hi = std::min(static_cast<double>(count), std::ceil(b) + 2);
@@ -353,45 +369,30 @@ struct SampleAxis {
     }
 };
 
-// One axis of a bilinear sample at position p (inside): the lower and upper neighbour and the weight of the upper.
-void neighbours(double p, int64_t extent, int64_t& low, int64_t& high, double& frac) {
-    double v = std::max(p, 0.0);
-    low = static_cast<int64_t>(v);
-    if (low >= extent - 1) {
-        high = low = extent - 1;
-        v = static_cast<double>(low);
-    } else {
-        high = low + 1;
-    }
-    frac = v - static_cast<double>(low);
-}
-
 // Appends the inside samples of the bin spanned by ya and xa; their number is capped like an allocation.
 void add_bin_samples(const SampleAxis& ya, const SampleAxis& xa, std::vector<RoiSample>& samples, const ir::Node& node,
                      int64_t roi) {
     auto [y0, y1] = ya.candidates();
     auto [x0, x1] = xa.candidates();
-    size_t more = static_cast<size_t>(y1 - y0) * static_cast<size_t>(x1 - x0);
+    int64_t more = 0;
+    size_t bytes = 0;
+    KILN_CHECK(!__builtin_mul_overflow(y1 - y0, x1 - x0, &more) &&
+                   !__builtin_mul_overflow(static_cast<size_t>(more) + samples.size(), sizeof(RoiSample), &bytes),
+               InvalidArgument, node.describe(), ": roi ", roi, " has more samples over the image than memory holds");
     if (more == 0) return;
-    check_allocation((samples.size() + more) * sizeof(RoiSample),
-                     node.describe() + ": samples of roi " + std::to_string(roi));
+    check_allocation(bytes, node.describe() + ": samples of roi " + std::to_string(roi));
+    const int64_t w = xa.extent;
     for (int64_t iy = y0; iy < y1; ++iy) {
-        double yy = ya.position(iy);
-        if (!ya.inside(yy)) continue;
-        int64_t yl, yh;
-        double ly;
-        neighbours(yy, ya.extent, yl, yh, ly);
+        std::optional<AxisTap> ty = ya.tap(iy);
+        if (!ty) continue;
         for (int64_t ix = x0; ix < x1; ++ix) {
-            double xx = xa.position(ix);
-            if (!xa.inside(xx)) continue;
-            int64_t xl, xh;
-            double lx;
-            neighbours(xx, xa.extent, xl, xh, lx);
-            double hy = 1.0 - ly, hx = 1.0 - lx;
-            int64_t w = xa.extent;
-            samples.push_back(RoiSample{{yl * w + xl, yl * w + xh, yh * w + xl, yh * w + xh},
-                                        {static_cast<float>(hy * hx), static_cast<float>(hy * lx),
-                                         static_cast<float>(ly * hx), static_cast<float>(ly * lx)}});
+            std::optional<AxisTap> tx = xa.tap(ix);
+            if (!tx) continue;
+            double ly = ty->frac, lx = tx->frac, hy = 1.0 - ly, hx = 1.0 - lx;
+            samples.push_back(RoiSample{
+                {ty->low * w + tx->low, ty->low * w + tx->high, ty->high * w + tx->low, ty->high * w + tx->high},
+                {static_cast<float>(hy * hx), static_cast<float>(hy * lx), static_cast<float>(ly * hx),
+                 static_cast<float>(ly * lx)}});
         }
     }
 }
