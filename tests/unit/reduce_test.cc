@@ -99,6 +99,19 @@ TEST(ReduceTest, IntegerAndBoolMaxMin) {
     EXPECT_EQ(values_of<int64_t>(mean[0]), (std::vector<int64_t>{7}));
 }
 
+// Integer ReduceLogSum / ReduceL2 whose float result has no integer value saturate as numpy's
+// np.log(np.sum(x)).astype(np.int64) does on x86: log(0) = -inf -> INT64_MIN; log of a negative sum (NaN) -> 0 here
+// (numpy gives INT64_MIN there too, by an undefined conversion; kiln keeps it defined). Found by model_loader_fuzz.
+TEST(ReduceTest, IntegerLogSumSaturates) {
+    auto run = [](std::vector<int64_t> v) {
+        auto y = OpCase("ReduceLogSum").input(Tensor::from_vector<int64_t>(DType::Int64, {2}, v)).run();
+        return values_of<int64_t>(y[0])[0];
+    };
+    EXPECT_EQ(run({0, 0}), std::numeric_limits<int64_t>::lowest());
+    EXPECT_EQ(run({-3, 1}), 0);
+    EXPECT_EQ(run({3, 4}), 1);  // log(7) = 1.95 truncated
+}
+
 TEST(ReduceTest, EmptySetUsesIdentities) {
     // ONNX reference on shape [2, 0, 4] over axis 1: sum 0, prod 1, max -inf, min inf (test_reduce_*_empty_set)
     Tensor x(DType::Float, {2, 0, 4});

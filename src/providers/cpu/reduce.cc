@@ -79,6 +79,15 @@ struct Reducer {
             return acc + v;
         }
     }
+    // An integer output saturates (log 0 = -inf, a NaN from a negative sum gives 0) instead of an undefined cast.
+    static C from_double(double v) {
+        if constexpr (std::is_integral_v<C>) {
+            if (v != v) return C(0);
+            if (v <= static_cast<double>(std::numeric_limits<C>::lowest())) return std::numeric_limits<C>::lowest();
+            if (v >= static_cast<double>(std::numeric_limits<C>::max())) return std::numeric_limits<C>::max();
+        }
+        return static_cast<C>(v);
+    }
     static C finalize(A acc, int64_t count) {
         if constexpr (kOp == ReduceOp::Mean) {
             if constexpr (std::is_floating_point_v<A>) {
@@ -87,9 +96,9 @@ struct Reducer {
                 return count == 0 ? C(0) : static_cast<C>(acc / static_cast<A>(count));
             }
         } else if constexpr (kOp == ReduceOp::L2) {
-            return static_cast<C>(std::sqrt(static_cast<double>(acc)));
+            return from_double(std::sqrt(static_cast<double>(acc)));
         } else if constexpr (kOp == ReduceOp::LogSum) {
-            return static_cast<C>(std::log(static_cast<double>(acc)));
+            return from_double(std::log(static_cast<double>(acc)));
         } else {
             return static_cast<C>(acc);
         }
