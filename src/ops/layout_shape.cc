@@ -425,7 +425,8 @@ void infer_split(InferContext& ctx) {
         int64_t sum = 0;
         for (int64_t v : sizes) {
             KILN_CHECK(v >= 0, InvalidModel, node.describe(), ": negative split size ", v);
-            sum += v;
+            KILN_CHECK(!__builtin_add_overflow(sum, v, &sum), InvalidModel, node.describe(),
+                       ": split sizes sum beyond int64");
         }
         KILN_CHECK(!s[axis].known() || sum == s[axis].value, InvalidArgument, node.describe(), ": split sizes sum to ",
                    sum, " but axis ", axis, " of input ", shape_str(s), " has ", s[axis].value);

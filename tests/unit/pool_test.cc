@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <numeric>
+#include <string>
+#include <vector>
 
 #include "support/op_runner.h"
 
@@ -111,6 +113,66 @@ TEST(PoolTest, GlobalPools) {
 TEST(PoolTest, KernelLargerThanInputIsAnError) {
     EXPECT_THROW(test::OpCase("MaxPool").input(arange({1, 1, 2, 2})).attr_ints("kernel_shape", {3, 3}).run(), Error);
     EXPECT_THROW(test::OpCase("MaxPool").input(arange({1, 1, 2, 2})).attr_ints("kernel_shape", {3}).run(), Error);
+}
+
+// 2-D pooling evaluated tap by tap as the ONNX spec words it, with SAME_UPPER padding: the oracle for the kernel's
+// shortcut of visiting only the taps over the input.
+std::vector<float> pool_by_every_tap(const Tensor& x, bool max, bool include_pad, std::vector<int64_t> k,
+                                     std::vector<int64_t> s, std::vector<int64_t> dl) {
+    const int64_t in[2] = {x.shape()[2], x.shape()[3]};
+    int64_t out[2], pb[2];
+    for (int d = 0; d < 2; ++d) {
+        out[d] = (in[d] + s[d] - 1) / s[d];
+        int64_t total = std::max<int64_t>(0, (out[d] - 1) * s[d] + (k[d] - 1) * dl[d] + 1 - in[d]);
+        pb[d] = total / 2;
+    }
+    std::vector<float> y;
+    for (int64_t oh = 0; oh < out[0]; ++oh) {
+        for (int64_t ow = 0; ow < out[1]; ++ow) {
+            double best = -INFINITY, sum = 0;
+            int64_t valid = 0, counted = 0;
+            for (int64_t kh = 0; kh < k[0]; ++kh) {
+                for (int64_t kw = 0; kw < k[1]; ++kw) {
+                    int64_t ih = oh * s[0] - pb[0] + kh * dl[0], iw = ow * s[1] - pb[1] + kw * dl[1];
+                    ++counted;  // SAME padding: every tap lies within the padded input
+                    if (ih < 0 || ih >= in[0] || iw < 0 || iw >= in[1]) continue;
+                    double v = x.data<float>()[ih * in[1] + iw];
+                    best = std::max(best, v);
+                    sum += v;
+                    ++valid;
+                }
+            }
+            y.push_back(static_cast<float>(max ? best : sum / double(include_pad ? counted : valid)));
+        }
+    }
+    return y;
+}
+
+// A kernel far larger than the input (found by model_loader_fuzz: a MaxPool kernel of 35 million columns ran for
+// minutes) costs what the input costs: only the taps over the input are visited, and count_include_pad still
+// divides by every tap. Max without dilation takes the 2-D fast path, the others the general one.
+TEST(PoolTest, KernelFarLargerThanTheInputWithSamePadding) {
+    Tensor x = arange({1, 1, 5, 5});
+    struct Case {
+        const char* op;
+        bool include_pad;
+        std::vector<int64_t> dilations;
+    };
+    for (const Case& c : {Case{"MaxPool", false, {1, 1}}, Case{"MaxPool", false, {2, 3}},
+                          Case{"AveragePool", true, {1, 1}}, Case{"AveragePool", false, {1, 1}}}) {
+        bool max = std::string(c.op) == "MaxPool";
+        std::vector<int64_t> kernel{3, 200001}, strides{2, 2};
+        test::OpCase pool(c.op);
+        pool.input(x)
+            .attr_string("auto_pad", "SAME_UPPER")
+            .attr_ints("kernel_shape", kernel)
+            .attr_ints("strides", strides)
+            .attr_int("count_include_pad", c.include_pad ? 1 : 0);
+        if (max) pool.attr_ints("dilations", c.dilations);
+        auto y = pool.run();
+        ASSERT_EQ(y[0].shape(), (Shape{1, 1, 3, 3})) << c.op;
+        expect_values(y[0], pool_by_every_tap(x, max, c.include_pad, kernel, strides, c.dilations));
+    }
 }
 
 }  // namespace

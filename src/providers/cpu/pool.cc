@@ -78,6 +78,23 @@ class GlobalPoolKernel : public Kernel {
     int64_t p_;
 };
 
+// The kernel taps k in [0, kernel) of one dim for an output whose first tap is at `start` (tap k at start + k *
+// dilation): [lo, hi) read the input; the first `counted` lie before the end padding (what count_include_pad
+// divides by). Found directly, so that a kernel far larger than the input costs what the input costs (a MaxPool
+// kernel of 35 million, found by model_loader_fuzz, ran for minutes).
+struct TapRange {
+    int64_t lo, hi, counted;
+};
+
+TapRange tap_range(int64_t start, int64_t kernel, int64_t dilation, int64_t in, int64_t pad_end) {
+    auto first_reaching = [&](int64_t bound) {  // the first k with start + k * dilation >= bound, at most kernel
+        if (start >= bound) return int64_t{0};
+        return std::min(kernel, (bound - start + dilation - 1) / dilation);
+    };
+    int64_t lo = first_reaching(0);
+    return {lo, std::max(lo, first_reaching(in)), first_reaching(in + pad_end)};
+}
+
 // 2-D max pooling of one plane without dilation: for each kernel tap, one pass over the output row's valid
 // columns (a vectorisable max). in / out / k / s / pb are {height, width} pairs.
 void max_pool_plane(const float* x, float* y, const int64_t* in, const int64_t* out, const int64_t* k, const int64_t* s,
@@ -86,11 +103,13 @@ void max_pool_plane(const float* x, float* y, const int64_t* in, const int64_t* 
     for (int64_t oh = 0; oh < out[0]; ++oh) {
         float* yr = y + oh * ow_n;
         std::fill(yr, yr + ow_n, -std::numeric_limits<float>::infinity());
-        for (int64_t kh = 0; kh < k[0]; ++kh) {
+        TapRange rows = tap_range(oh * s[0] - pb[0], k[0], 1, in[0], 0);
+        // Columns: the taps that some output column reads inside the row.
+        int64_t kw_lo = std::max<int64_t>(0, pb[1] - (ow_n - 1) * sw), kw_hi = std::min(k[1], pb[1] + in[1]);
+        for (int64_t kh = rows.lo; kh < rows.hi; ++kh) {
             int64_t ih = oh * s[0] - pb[0] + kh;
-            if (ih < 0 || ih >= in[0]) continue;
             const float* xr = x + ih * in[1];
-            for (int64_t kw = 0; kw < k[1]; ++kw) {
+            for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
                 const int64_t iw0 = kw - pb[1];  // iw = ow * sw + iw0
                 int64_t lo = iw0 >= 0 ? 0 : (-iw0 + sw - 1) / sw;
                 int64_t hi = in[1] - iw0 <= 0 ? 0 : std::min(ow_n, (in[1] - iw0 + sw - 1) / sw);
@@ -170,22 +189,20 @@ class PoolKernel : public Kernel {
                                 float best = -std::numeric_limits<float>::infinity();
                                 int64_t best_at = -1;
                                 double sum = 0;
-                                int64_t valid = 0, padded = 0;
+                                int64_t valid = 0, padded = 1;
                                 int64_t start[3];
-                                for (int d = 0; d < 3; ++d) start[d] = o[d] * s[d] - pb[d];
-                                for (int64_t kd = 0; kd < k[0]; ++kd) {
+                                TapRange taps[3];
+                                for (int d = 0; d < 3; ++d) {
+                                    start[d] = o[d] * s[d] - pb[d];
+                                    taps[d] = tap_range(start[d], k[d], dl[d], in[d], pe[d]);
+                                    padded *= taps[d].counted;
+                                }
+                                for (int64_t kd = taps[0].lo; kd < taps[0].hi; ++kd) {
                                     int64_t id = start[0] + kd * dl[0];
-                                    if (id >= in[0] + pe[0]) break;
-                                    bool d_ok = id >= 0 && id < in[0];
-                                    for (int64_t kh = 0; kh < k[1]; ++kh) {
+                                    for (int64_t kh = taps[1].lo; kh < taps[1].hi; ++kh) {
                                         int64_t ih = start[1] + kh * dl[1];
-                                        if (ih >= in[1] + pe[1]) break;
-                                        bool h_ok = d_ok && ih >= 0 && ih < in[1];
-                                        for (int64_t kw = 0; kw < k[2]; ++kw) {
+                                        for (int64_t kw = taps[2].lo; kw < taps[2].hi; ++kw) {
                                             int64_t iw = start[2] + kw * dl[2];
-                                            if (iw >= in[2] + pe[2]) break;
-                                            ++padded;
-                                            if (!h_ok || iw < 0 || iw >= in[2]) continue;
                                             int64_t at = (id * in[1] + ih) * in[2] + iw;
                                             float v = xp[at];
                                             ++valid;
