@@ -414,6 +414,17 @@ TEST(LayoutHostile, SliceHugeStepTakesOneElement) {
                     .input(i64({1}, {kI64Min}))
                     .run();
     EXPECT_EQ(values<float>(down[0]), (std::vector<float>{4}));
+    // Along an axis whose stride is not 1 (stride * step overflowed int64; found by external_data_fuzz):
+    // np.arange(15).reshape(5, 3)[0:5:2**62] -> [[0, 1, 2]]
+    auto rows = OpCase("Slice")
+                    .input(arange_f({5, 3}))
+                    .input(i64({1}, {0}))
+                    .input(i64({1}, {5}))
+                    .input(i64({1}, {0}))
+                    .input(i64({1}, {int64_t{1} << 62}))
+                    .run();
+    EXPECT_EQ(rows[0].shape(), (Shape{1, 3}));
+    EXPECT_EQ(values<float>(rows[0]), (std::vector<float>{0, 1, 2}));
 }
 
 TEST(LayoutHostile, TileRepeatOverflowIsRejected) {

@@ -269,7 +269,9 @@ class MovementKernel final : public Kernel {
             if (start < 0) start += dim;
             start = step > 0 ? std::clamp<int64_t>(start, 0, dim) : std::clamp<int64_t>(start, 0, dim - 1);
             if (out.shape()[axis] > 0) v.offset += start * in_strides[axis];
-            v.strides[axis] = in_strides[axis] * step;
+            // With one element taken along the axis its stride is never used (and step may be any size: the
+            // product could overflow int64); with more, |step| < dim keeps the product in range.
+            v.strides[axis] = out.shape()[axis] > 1 ? in_strides[axis] * step : 0;
         }
         return v;
     }
