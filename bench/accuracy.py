@@ -360,10 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequences", type=int, default=32, help="BERT-base sequences (default 32)")
     parser.add_argument("--head-directions", type=int, default=16,
                         help="ResNet-50 head: feature directions it uses, 2 classes each (default 16)")
-    parser.add_argument("--raw-backbone", action="store_true",
-                        help="ResNet-50: skip the backbone calibration (bench/models' random weights as they are)")
-    parser.add_argument("--branch-std", type=float, default=1.0,
-                        help="ResNet-50 calibration: std of the last Conv of each residual branch (default 1)")
+    backbone = parser.add_mutually_exclusive_group()
+    backbone.add_argument("--raw-backbone", action="store_true",
+                          help="ResNet-50: skip the backbone calibration (bench/models' random weights as they are)")
+    backbone.add_argument("--branch-std", type=float, default=1.0,
+                          help="ResNet-50 calibration: std of the last Conv of each residual branch (default 1)")
     parser.add_argument("--batch", type=int, default=50, help="ResNet-50 inputs per kiln run (default 50)")
     parser.add_argument("--threads", type=int, default=2, help="OpenVINO threads (default 2)")
     parser.add_argument("--only", default="resnet50,bert_base", help="resnet50, bert_base or both")
