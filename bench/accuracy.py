@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """How far kiln's OpenVINO provider at reduced precision (int8 QDQ models, bf16 inference) strays from FP32.
 
-    .venv/bin/python bench/accuracy.py [--inputs 1000] [--head-directions 16] [--raw-backbone | --branch-std S]
+    .venv/bin/python bench/accuracy.py [--inputs 1000] [--head-directions 16] [--calibrate-backbone [--branch-std S]]
                                        [--batch 50] [--threads 2] [--kiln PATH] [--only resnet50,bert_base]
 
 The weights are random (bench/models/build.py), so this is a consistency check of the reduced-precision paths, not
@@ -13,16 +13,17 @@ bf16) on the same model and kiln-OV on its int8 QDQ version; top-1 agreement of 
 otherwise: a deep random-weight ResNet with a random classifier maps every input to nearly the same logits (on
 standard-normal images one class for all 1000 inputs, so raw agreement is 100% whatever the precision does), and the
 little that depends on the input is spread over 1000 random directions, where any rounding flips the top class.
-The tool therefore checks a model with the benchmark's architecture, its backbone made trained-like, and a fitted
-classifier head, built here and stated as such:
+The tool therefore checks a model with the benchmark's architecture and backbone weights (or, with
+--calibrate-backbone, the backbone calibrated to look trained) and a fitted classifier head, built here and stated
+as such:
   - images with structure, as photographs have: a smooth random field (a 4x4 grid of normal values, bilinearly
     upsampled), a random offset per channel, and white noise of 0.3 (ImageFeed below; seeded);
-  - the backbone, unless --raw-backbone: calibrated by a data-dependent initialisation (as LSUV and batch-norm
+  - the backbone, with --calibrate-backbone: calibrated by a data-dependent initialisation (as LSUV and batch-norm
     recalibration do; no training): in topological order each Conv gets W <- W / std, b <- (b - mean) / std, so that
     its output channels have mean 0 and std 1 on 64 such images (their own seed), measured with the Convs before it
     already rescaled, as batch norm leaves a trained network's pre-activations; a channel constant on the images
     keeps its weights and becomes 0. `--branch-std S` gives the last Conv of each residual branch std S instead (as
-    zero-init-residual schemes start it small). --raw-backbone keeps bench/models' weights as they are;
+    zero-init-residual schemes start it small). By default bench/models' weights are kept as they are;
   - the head: FP32 backbone features of 256 such images, their mean and top-N principal directions (N =
     --head-directions, default 16); classes 2i and 2i+1 are +/- the projection on direction i, scaled to unit
     variance and then to a logit spread of 4; the other 1000 - 2N classes get weight 0 and bias -100 (never chosen);
@@ -218,7 +219,7 @@ def calibrate_backbone(model, images: np.ndarray, branch_std: float = 1.0) -> tu
     return convs, flat
 
 
-def fitted_resnet50(scratch: str, directions_used: int, log, raw_backbone: bool = False,
+def fitted_resnet50(scratch: str, directions_used: int, log, calibrate: bool = False,
                     branch_std: float = 1.0) -> tuple[str, str]:
     """(FP32, int8) paths of ResNet-50 with the benchmark's backbone and the fitted head (module docstring)."""
     import onnx
@@ -226,8 +227,8 @@ def fitted_resnet50(scratch: str, directions_used: int, log, raw_backbone: bool 
     from onnx import helper, numpy_helper
 
     model = onnx.load(build.build("resnet50_dyn", log=lambda line: None))
-    if raw_backbone:
-        log("  backbone: raw (bench/models' random weights as they are, --raw-backbone)")
+    if not calibrate:
+        log("  backbone: raw (bench/models' random weights as they are; --calibrate-backbone calibrates it)")
     else:
         start = time.perf_counter()
         convs, flat = calibrate_backbone(model, ImageFeed(SEED + 3)(BACKBONE_IMAGES), branch_std)
@@ -299,7 +300,7 @@ def resnet50(args, scratch: str) -> bool:
     print(f"ResNet-50 (backbone of bench/models resnet50, fitted head), {args.inputs} generated structured images; "
           "random weights: a consistency check, not accuracy", flush=True)
     directions_used = args.head_directions
-    fp32_model, int8_model = fitted_resnet50(scratch, directions_used, print, args.raw_backbone,
+    fp32_model, int8_model = fitted_resnet50(scratch, directions_used, print, args.calibrate_backbone,
                                              args.branch_std)
     feed = ImageFeed(SEED)
     batches = [{"input": feed(min(args.batch, args.inputs - start))} for start in range(0, args.inputs, args.batch)]
@@ -360,16 +361,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sequences", type=int, default=32, help="BERT-base sequences (default 32)")
     parser.add_argument("--head-directions", type=int, default=16,
                         help="ResNet-50 head: feature directions it uses, 2 classes each (default 16)")
-    backbone = parser.add_mutually_exclusive_group()
-    backbone.add_argument("--raw-backbone", action="store_true",
-                          help="ResNet-50: skip the backbone calibration (bench/models' random weights as they are)")
-    backbone.add_argument("--branch-std", type=float, default=1.0,
-                          help="ResNet-50 calibration: std of the last Conv of each residual branch (default 1)")
+    parser.add_argument("--calibrate-backbone", action="store_true",
+                        help="ResNet-50: calibrate the backbone to look trained first (default: its random weights)")
+    parser.add_argument("--branch-std", type=float, default=1.0,
+                        help="with --calibrate-backbone: std of the last Conv of each residual branch (default 1)")
     parser.add_argument("--batch", type=int, default=50, help="ResNet-50 inputs per kiln run (default 50)")
     parser.add_argument("--threads", type=int, default=2, help="OpenVINO threads (default 2)")
     parser.add_argument("--only", default="resnet50,bert_base", help="resnet50, bert_base or both")
     parser.add_argument("--kiln", default=os.path.join(ROOT, "build", "tools", "kiln", "kiln"), help="kiln binary")
     args = parser.parse_args(argv)
+    if args.branch_std != 1.0 and not args.calibrate_backbone:
+        parser.error("--branch-std needs --calibrate-backbone")
     ok = True
     with tempfile.TemporaryDirectory(prefix="kiln-accuracy-") as scratch:
         for name in (s.strip() for s in args.only.split(",") if s.strip()):
