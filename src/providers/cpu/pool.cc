@@ -189,13 +189,14 @@ class PoolKernel : public Kernel {
                                 float best = -std::numeric_limits<float>::infinity();
                                 int64_t best_at = -1;
                                 double sum = 0;
-                                int64_t valid = 0, padded = 1;
+                                int64_t valid = 0;
+                                double padded = 1;  // taps before the end padding: may exceed int64 in 3-D
                                 int64_t start[3];
                                 TapRange taps[3];
                                 for (int d = 0; d < 3; ++d) {
                                     start[d] = o[d] * s[d] - pb[d];
                                     taps[d] = tap_range(start[d], k[d], dl[d], in[d], pe[d]);
-                                    padded *= taps[d].counted;
+                                    padded *= static_cast<double>(taps[d].counted);
                                 }
                                 for (int64_t kd = taps[0].lo; kd < taps[0].hi; ++kd) {
                                     int64_t id = start[0] + kd * dl[0];
@@ -233,8 +234,8 @@ class PoolKernel : public Kernel {
                                         idx[plane * out_size + oi] = plane * in_size + flat;
                                     }
                                 } else if (kind_ == PoolKind::Average) {
-                                    int64_t count = count_include_pad_ ? padded : valid;
-                                    yp[oi] = count ? static_cast<float>(sum / static_cast<double>(count)) : 0.f;
+                                    double count = count_include_pad_ ? padded : static_cast<double>(valid);
+                                    yp[oi] = count > 0 ? static_cast<float>(sum / count) : 0.f;
                                 } else {
                                     yp[oi] = static_cast<float>(std::pow(sum, 1.0 / p));
                                 }
