@@ -175,5 +175,18 @@ TEST(PoolTest, KernelFarLargerThanTheInputWithSamePadding) {
     }
 }
 
+// 3-D, count_include_pad: every output of arange(8) under a 2^22-wide SAME kernel averages all 8 values over the
+// 2^66 taps of the padded window (a count beyond int64).
+TEST(PoolTest, AveragePoolCountBeyondInt64) {
+    auto y = test::OpCase("AveragePool")
+                 .input(arange({1, 1, 2, 2, 2}))
+                 .attr_string("auto_pad", "SAME_UPPER")
+                 .attr_ints("kernel_shape", {1 << 22, 1 << 22, 1 << 22})
+                 .attr_int("count_include_pad", 1)
+                 .run();
+    ASSERT_EQ(y[0].shape(), (Shape{1, 1, 2, 2, 2}));
+    for (int64_t i = 0; i < 8; ++i) EXPECT_FLOAT_EQ(y[0].data<float>()[i], static_cast<float>(28.0 / 0x1p66)) << i;
+}
+
 }  // namespace
 }  // namespace kiln
