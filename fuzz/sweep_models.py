@@ -1,6 +1,6 @@
 """Writes the operator sweep that scripts/fuzz.sh replays once through model_loader_fuzz before fuzzing.
 
-Every operator of the default domain (latest schema) alone in a model, in three families of variants:
+Every operator of the default domain (latest schema) alone in a model, in four families of variants:
   shapes      the first input of shape [2, 3], [1, 2, 3, 3], [0], [1], [2, 0, 3], [n, 3] or unknown rank, the others
               (graph inputs, zeros at run time) of shape [], [1], [2], [0], [3, 2], [1, 2, 3, 3], [k] or unknown;
   values      the first input of shape [2, 3], [1, 2, 3, 3], [0], [2, 0, 3], [], [n, c, 3, 3] or unknown rank, the
@@ -10,9 +10,9 @@ Every operator of the default domain (latest schema) alone in a model, in three 
               [2^40], []; floats -1, 0, NaN, 1e30; strings "zzz", ""), the first input of shape [2, 3],
               [1, 2, 3, 3], [], [2, 0, 3], [1, c, h, 3] or unknown rank, the others graph inputs or initializers of
               ones, shape [2].
+  omitted     each input after the first left out in turn (an empty name), the first input of a shape above.
 Symbolic dims are fed as 1 at run time (fuzz_util's run_when_small); models with an input of unknown rank are only
 loaded, not run.
-  omitted     each input after the first left out in turn (an empty name), the first input of a shape above.
 Required attributes are 1 / [1] / 1.0 / "a" unless swept. Each model must give kiln::Error or run; a crash, a
 sanitizer report or a hang is a bug. The sweep is deterministic: the same models in every run, unlike fuzzing.
 
