@@ -10,8 +10,8 @@
 #   KILN_FUZZ_SEED=N                          libFuzzer's random seed (default 1, so that a CI run from a fresh clone
 #                                             mutates the same way each time; 0: a new seed each run, for long runs)
 # First the committed regression inputs (fuzz/regressions/<target>/, crashes found earlier) are run once each, and
-# model_loader replays the operator sweep of fuzz/sweep_models.py (every operator on edge shapes, input values and
-# attribute values, about 25,000 small models, in build-asan/fuzz/sweep/) once.
+# model_loader replays the operator sweep of fuzz/sweep_models.py (every operator on edge shapes, input values,
+# omitted inputs and attribute values, about 40,000 small models, in build-asan/fuzz/sweep/) once.
 # Seeds are made at run time by fuzz/make_seeds.py into build-asan/fuzz/corpus/seeds/; what the fuzzers find is kept
 # in build-asan/fuzz/corpus/<target>/ for the next run.
 set -euo pipefail
