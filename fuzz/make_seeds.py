@@ -98,18 +98,24 @@ def operators():
             yield schema, types, {n: SIMPLE_ATTRIBUTES[t] for n, t in required.items()}
 
 
+def single_node_model(schema, inputs, initializers, attributes) -> onnx.ModelProto:
+    """The operator alone: its inputs x0, x1, ... (graph inputs or initializers), one output y<i> per declared output,
+    at the newest opset."""
+    outputs = [onnx.helper.make_tensor_value_info(f"y{i}", onnx.TensorProto.UNDEFINED, None)
+               for i in range(max(1, len(schema.outputs)))]
+    names = sorted([v.name for v in inputs] + [t.name for t in initializers], key=lambda n: int(n[1:]))
+    node = onnx.helper.make_node(schema.name, names, [v.name for v in outputs], **attributes)
+    graph = onnx.helper.make_graph([node], schema.name, inputs, outputs, initializer=initializers)
+    return onnx.helper.make_model(graph,
+                                  opset_imports=[onnx.helper.make_opsetid("", onnx.defs.onnx_opset_version())])
+
+
 def edge_rank_models():
     """(name, model): each operator alone, all its inputs of one edge shape."""
     for schema, types, attributes in operators():
         for shape_name, shape in EDGE_SHAPES.items():
             inputs = [onnx.helper.make_tensor_value_info(f"x{i}", t, shape) for i, t in enumerate(types)]
-            outputs = [onnx.helper.make_tensor_value_info(f"y{i}", onnx.TensorProto.UNDEFINED, None)
-                       for i in range(max(1, len(schema.outputs)))]
-            node = onnx.helper.make_node(schema.name, [v.name for v in inputs], [v.name for v in outputs],
-                                         **attributes)
-            graph = onnx.helper.make_graph([node], schema.name, inputs, outputs)
-            yield f"{schema.name}_{shape_name}", onnx.helper.make_model(
-                graph, opset_imports=[onnx.helper.make_opsetid("", onnx.defs.onnx_opset_version())])
+            yield f"{schema.name}_{shape_name}", single_node_model(schema, inputs, [], attributes)
 
 
 def with_inputs_as_initializers(path: str):

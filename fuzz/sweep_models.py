@@ -29,7 +29,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from make_seeds import SIMPLE_ATTRIBUTES, operators
+from make_seeds import SIMPLE_ATTRIBUTES, operators, single_node_model
 
 A = onnx.AttributeProto
 SHAPES_FIRST = {"a": [2, 3], "b": [1, 2, 3, 3], "c": [0], "d": [1], "e": [2, 0, 3], "sym": ["n", 3], "u": None}
@@ -46,16 +46,6 @@ ATTRIBUTE_VALUES = {
 }
 
 
-def model(schema, inputs, initializers, attributes):
-    outputs = [helper.make_tensor_value_info(f"y{i}", onnx.TensorProto.UNDEFINED, None)
-               for i in range(max(1, len(schema.outputs)))]
-    names = [v.name for v in inputs] + [t.name for t in initializers]
-    names.sort(key=lambda n: int(n[1:]))
-    node = helper.make_node(schema.name, names, [v.name for v in outputs], **attributes)
-    graph = helper.make_graph([node], schema.name, inputs, outputs, initializer=initializers)
-    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", onnx.defs.onnx_opset_version())])
-
-
 def filled(name, element, shape, value):
     if element == onnx.TensorProto.BOOL:
         return numpy_helper.from_array(np.full(shape, value > 0), name)
@@ -66,7 +56,7 @@ def filled(name, element, shape, value):
 def shape_variants(schema, types, attributes):
     for (fk, first), (ok, other) in itertools.product(SHAPES_FIRST.items(), SHAPES_OTHER.items()):
         inputs = [helper.make_tensor_value_info(f"x{i}", t, first if i == 0 else other) for i, t in enumerate(types)]
-        yield f"shapes_{fk}{ok}", model(schema, inputs, [], attributes)
+        yield f"shapes_{fk}{ok}", single_node_model(schema, inputs, [], attributes)
 
 
 def value_variants(schema, types, attributes):
@@ -76,7 +66,7 @@ def value_variants(schema, types, attributes):
                                                                FILLS.items()):
         inputs = [helper.make_tensor_value_info("x0", types[0], first)]
         initializers = [filled(f"x{i}", t, other, v) for i, t in enumerate(types[1:], 1)]
-        yield f"values_{fk}{ok}{vk}", model(schema, inputs, initializers, attributes)
+        yield f"values_{fk}{ok}{vk}", single_node_model(schema, inputs, initializers, attributes)
 
 
 def omitted_variants(schema, types, attributes):
@@ -84,7 +74,7 @@ def omitted_variants(schema, types, attributes):
     for k, (fk, first) in itertools.product(range(1, len(types)), SHAPES_FIRST.items()):
         inputs = [helper.make_tensor_value_info(f"x{i}", t, first if i == 0 else [2])
                   for i, t in enumerate(types) if i != k]
-        m = model(schema, inputs, [], attributes)
+        m = single_node_model(schema, inputs, [], attributes)
         m.graph.node[0].input.insert(k, "")
         yield f"omitted{k}_{fk}", m
 
@@ -101,7 +91,7 @@ def attribute_variants(schema, types, attributes):
                 else:
                     inputs.append(helper.make_tensor_value_info(f"x{i}", t, [2]))
             try:
-                m = model(schema, inputs, initializers, {**attributes, name: v})
+                m = single_node_model(schema, inputs, initializers, {**attributes, name: v})
             except (ValueError, TypeError):  # a value make_attribute cannot encode for this attribute
                 continue
             yield f"attribute_{name}_{vk}_{fk}_{'init' if as_initializers else 'in'}", m
