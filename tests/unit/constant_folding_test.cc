@@ -60,5 +60,47 @@ TEST(ConstantFolding, LeavesDequantizeLinearOfAGraphInput) {
     expect_pass_effect(dequantized_weight_model(true), {{"x", x}, {"w", w}}, 4, 3, 1, 0.f);
 }
 
+// y = Relu(x) and z = c1 + c2, both graph outputs: the Add folds although its output is one.
+ModelBuilder constant_output_model() {
+    ModelBuilder b(21);
+    b.input("x", {2, 3}).output("y", {2, 3}).output("z", {3});
+    b.initializer_floats("c1", {3}, {1, 2, 3});
+    b.initializer_floats("c2", {3}, {0.5f, -4, 0.25f});
+    b.node("Relu", {"x"}, {"y"}, "relu");
+    b.node("Add", {"c1", "c2"}, {"z"}, "add_constants");
+    return b;
+}
+
+TEST(ConstantFolding, FoldsANodeWhoseOutputIsAGraphOutput) {
+    Tensor x = Tensor::from_vector<float>(DType::Float, {2, 3}, random_values(6, 7));
+    expect_pass_effect(constant_output_model(), {{"x", x}}, 2, 1);
+    // The folded output is the caller's to change: the next run still returns the constant.
+    Session basic = session_of(constant_output_model(), GraphOptimizationLevel::Basic);
+    std::vector<Tensor> first = basic.run({{"x", x}});
+    ASSERT_EQ(first.size(), 2u);
+    for (int64_t i = 0; i < 3; ++i) first[1].data<float>()[i] = 99;
+    std::vector<Tensor> second = basic.run({{"x", x}});
+    EXPECT_EQ(std::vector<float>(second[1].data<float>(), second[1].data<float>() + 3),
+              (std::vector<float>{1.5f, -2, 3.25f}));
+}
+
+TEST(ConstantFolding, OptionalHasElementOfNothingFoldsToFalse) {
+    ModelBuilder b(18);
+    b.input("x", {2}).output("y", {2}).output("has", {}, ::onnx::TensorProto::BOOL);
+    b.node("Relu", {"x"}, {"y"}, "relu");
+    b.node("OptionalHasElement", {}, {"has"}, "has_element");
+    Session plain = session_of(b, GraphOptimizationLevel::DisableAll);
+    Session basic = session_of(b, GraphOptimizationLevel::Basic);
+    EXPECT_EQ(plain.node_assignments().size(), 2u);
+    EXPECT_EQ(basic.node_assignments().size(), 1u);
+    Tensor x = Tensor::from_vector<float>(DType::Float, {2}, {-1, 1});
+    for (Session* s : {&plain, &basic}) {
+        std::vector<Tensor> out = s->run({{"x", x}});
+        ASSERT_EQ(out[1].dtype(), DType::Bool);
+        ASSERT_EQ(out[1].element_count(), 1);
+        EXPECT_EQ(out[1].data<uint8_t>()[0], 0);
+    }
+}
+
 }  // namespace
 }  // namespace kiln::test

@@ -100,6 +100,23 @@ TEST(OpenVINOProvider, DisabledCpuFallbackKeepsLoneNodesOnOpenVINO) {
     }
 }
 
+// A graph output computed from constants only is folded before partitioning (as ONNX Runtime does), so with the CPU
+// fallback disabled no node is left to the CPU provider for it (as in the backend test test_constant).
+TEST(OpenVINOProvider, ConstantGraphOutputNeedsNoCpuFallback) {
+    ModelBuilder b(18);
+    b.output("z", {3});
+    b.initializer_floats("c", {3}, {1, -2, 3});
+    b.node("Neg", {"c"}, {"z"}, "negate_constant");
+    SessionOptions options = openvino();
+    options.add_config_entry("session.disable_cpu_ep_fallback", "1");
+    Session device = session_of(b, options);
+    EXPECT_TRUE(device.node_assignments().empty());
+    std::vector<Tensor> got = device.run({});
+    ASSERT_EQ(got.size(), 1u);
+    expect_near(got[0], session_of(b, SessionOptions()).run({})[0]);
+    EXPECT_EQ(std::vector<float>(got[0].data<float>(), got[0].data<float>() + 3), (std::vector<float>{-1, 2, -3}));
+}
+
 TEST(OpenVINOProvider, DisableDynamicShapesCompilesPerInputShape) {
     Session device = session_of(split_model(), openvino({{"device_type", "CPU"}, {"disable_dynamic_shapes", "True"}}));
     Session cpu = session_of(split_model(), SessionOptions());

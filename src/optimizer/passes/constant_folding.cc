@@ -16,18 +16,24 @@ namespace {
 // Folded outputs larger than this stay computed at run time (ConstantOfShape/Expand/Tile can blow up a model).
 constexpr size_t kMaxFoldedBytes = 64 << 20;
 
+// OptionalHasElement of an absent input: false, the one op of the Sequence family whose result is a constant.
+bool tests_absent_optional(const ir::Node& node) {
+    return node.op == OpKind::OptionalHasElement && (node.inputs.empty() || !node.inputs[0]);
+}
+
+// Nodes producing graph outputs fold too (as ONNX Runtime's ConstantFolding): the output becomes a constant that
+// the session returns, and a device provider with the CPU fallback disabled is not left a node it has no use for.
 bool foldable(const ir::Node& node, bool keep_dequantize_linear) {
     if (node.op == OpKind::Unknown || node.outputs.empty()) return false;
     if (keep_dequantize_linear && node.op == OpKind::DequantizeLinear) return false;
-    if (std::string_view(op_kind_family(node.op)) == "Sequence") return false;  // run by the runtime, no kernel
+    if (std::string_view(op_kind_family(node.op)) == "Sequence" && !tests_absent_optional(node)) {
+        return false;  // run by the runtime, no kernel
+    }
     for (const ir::Attribute* a : {node.find_attribute("then_branch"), node.find_attribute("body")}) {
         if (a) return false;
     }
     for (const ir::Value* in : node.inputs) {
         if (in && (!in->constant || in->is_graph_input)) return false;
-    }
-    for (const ir::Value* out : node.outputs) {
-        if (out && out->is_graph_output) return false;
     }
     return true;
 }
@@ -46,7 +52,9 @@ class ConstantFolding : public Pass {
             for (const ir::Value* in : node->inputs) inputs.push_back(in ? &*in->constant : nullptr);
             std::vector<Tensor> outputs;
             try {
-                outputs = cpu::evaluate_node(*node, inputs, ctx.threads);
+                outputs = tests_absent_optional(*node)
+                              ? std::vector<Tensor>{Tensor::from_vector<uint8_t>(DType::Bool, {}, {0})}
+                              : cpu::evaluate_node(*node, inputs, ctx.threads);
             } catch (const Error&) {
                 continue;  // left for run time, which reports the error if the node really runs
             }
