@@ -465,7 +465,8 @@ int run_main(const Args& args) {
         if (t.name.find(args.filter) != std::string::npos) selected.push_back(&t);
 
     std::vector<std::string> stale;  // listed, in the filter's scope, but not in the data folder
-    for (const auto& [name, entry] : manifest) {
+    for (const auto& entry : manifest) {
+        const std::string& name = entry.first;  // not a structured binding: clang before 16 cannot capture those
         if (name.find(args.filter) == std::string::npos) continue;
         bool found = std::any_of(all.begin(), all.end(), [&](const TestCase& t) { return t.name == name; });
         if (!found) stale.push_back(name);
