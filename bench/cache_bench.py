@@ -10,6 +10,11 @@ Cases (device CPU, precision FP32, one thread pool per runtime's default):
   first    an empty cache_dir: the cold path plus writing the cache
   warm     cache_dir holding the model's entry (written by a session before the timed ones)
   epctx    the EPContext model (ep.context_enable=1, blobs in files beside it, written once before), imported
+The third runtime, `openvino`, is OpenVINO alone through its Python API in .venv (no ONNX Runtime, no kiln): cold
+is compile_model on the ONNX file; first and warm the same with OpenVINO's own CACHE_DIR (its blob memory-mapped);
+the EPContext column is import_model of the compiled model's export read from a file. Its warm column is the least
+any runtime on OpenVINO's CPU device does to start from a compiled blob, so kiln's cold / that figure bounds what
+any cache can gain here.
 Every measurement is a fresh process; the figure is that process's session creation time (kiln: `kiln perf
 --json`'s session_creation_s; onnxruntime-openvino: the InferenceSession constructor, timed in bench/.venv-ov).
 Each cell is the median over --rounds; the ratio columns are cold / case. Models come from bench/models/.cache
@@ -52,6 +57,37 @@ so.log_severity_level = 3
 start = time.perf_counter()
 ort.InferenceSession(model, so, providers=["OpenVINOExecutionProvider"], provider_options=[options])
 print(time.perf_counter() - start)
+"""
+
+# Times one session of OpenVINO alone (its Python API, no ONNX Runtime, no kiln): argv = model, cache_dir ("" for
+# none), blob ("" to compile the model; else import this exported blob). Prints seconds: reading the model (or the
+# blob's bytes), compile_model or import_model, and one infer request, as a session's creation needs.
+OV_CHILD = """
+import sys, time
+import openvino as ov
+model, cache, blob = sys.argv[1:4]
+core = ov.Core()
+config = {"INFERENCE_PRECISION_HINT": "f32"}
+if cache:
+    config["CACHE_DIR"] = cache
+start = time.perf_counter()
+if blob:
+    with open(blob, "rb") as f:
+        compiled = core.import_model(f.read(), "CPU", config)
+else:
+    compiled = core.compile_model(model, "CPU", config)
+compiled.create_infer_request()
+print(time.perf_counter() - start)
+"""
+
+# Writes OpenVINO's export of the compiled model: argv = model, blob path.
+OV_EXPORT = """
+import sys
+import openvino as ov
+model, blob = sys.argv[1:3]
+compiled = ov.Core().compile_model(model, "CPU", {"INFERENCE_PRECISION_HINT": "f32"})
+with open(blob, "wb") as f:
+    f.write(compiled.export_model().getvalue())
 """
 
 # Writes onnxruntime-openvino's EPContext model: argv = model, context model path.
@@ -114,17 +150,24 @@ def ort_creation(model: str, cache: str) -> float:
     return float(run([OV_PYTHON, "-c", ORT_CHILD, model, cache]).strip().splitlines()[-1])
 
 
+def ov_creation(model: str, cache: str, blob: str = "") -> float:
+    return float(run([sys.executable, "-c", OV_CHILD, model, cache, blob]).strip().splitlines()[-1])
+
+
 def measure(runtime: str, model: str, rounds: int, work: str) -> dict:
     """Median session creation seconds per case (None where the case failed), and the failures under "errors"."""
-    creation = (lambda m, c: kiln_creation(m, c, work)) if runtime == "kiln" else ort_creation
     folder = os.path.join(work, os.path.basename(os.path.dirname(model)), runtime)
     os.makedirs(folder, exist_ok=True)
-    ctx = os.path.join(folder, "model_ctx.onnx")
+    ctx = os.path.join(folder, "model.blob" if runtime == "openvino" else "model_ctx.onnx")
+    creation = {"kiln": lambda m, c: kiln_creation(m, c, work), "ort-openvino": ort_creation,
+                "openvino": lambda m, c: ov_creation(model, c, m if m == ctx else "")}[runtime]
     times: dict[str, list[float]] = {c: [] for c in CASES}
     errors: dict[str, str] = {}
     try:
         if runtime == "kiln":
             run([KILN, "compile", model, "-o", ctx, "-i", KILN_OPTIONS])
+        elif runtime == "openvino":
+            run([sys.executable, "-c", OV_EXPORT, model, ctx])
         else:
             run([OV_PYTHON, "-c", ORT_EXPORT, model, ctx])
     except Failed as e:
@@ -185,7 +228,8 @@ def model_path(name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="resnet50,bert_base,gpt2_small")
-    parser.add_argument("--runtimes", default="kiln,ort-openvino")
+    parser.add_argument("--runtimes", default="kiln,ort-openvino,openvino",
+                        help="kiln, ort-openvino, and openvino: OpenVINO alone (the floor, see above)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--json", help="also write the medians to this file")
     parser.add_argument("--sharing", metavar="MODEL", help="measure the peak RSS of sessions sharing weights instead")
