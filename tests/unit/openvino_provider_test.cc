@@ -178,6 +178,31 @@ TEST(OpenVINOProvider, ResizeWithAntialiasStaysOnTheCpuProvider) {
     expect_near(device.run({{"x", x}})[0], session_of(b, SessionOptions()).run({{"x", x}})[0]);
 }
 
+// Resize linear/cubic with align_corners: on OpenVINO when every constant scale gives a whole output length (as
+// PyTorch's interpolate(scale_factor=2, align_corners=True) exports), equal to the CPU provider; a scale of 0.6 on 8
+// columns (output length 4.8, which ONNX's align_corners formula uses unrounded) stays on the CPU provider.
+TEST(OpenVINOProvider, ResizeAlignCornersRunsOnOpenVINOWhenTheOutputLengthIsWhole) {
+    for (const char* mode : {"linear", "cubic"}) {
+        for (float scale : {2.0f, 0.5f, 0.6f}) {
+            SCOPED_TRACE(std::string(mode) + " scale " + std::to_string(scale));
+            const int64_t out = static_cast<int64_t>(std::floor(8 * scale));
+            ModelBuilder b(18);
+            b.input("x", {1, 2, 8, 8}).output("y", {1, 2, out, out});
+            b.initializer_floats("scales", {4}, {1.f, 1.f, scale, scale});
+            auto& resize = b.node("Resize", {"x", "", "scales"}, {"y"}, "resize");
+            attr_string(resize, "mode", mode);
+            attr_string(resize, "coordinate_transformation_mode", "align_corners");
+            Session device = session_of(b, openvino());
+            auto placed = assignments(device);
+            const bool whole = 8 * scale == std::floor(8 * scale);
+            EXPECT_EQ(placed["resize"].provider, whole ? "OpenVINOExecutionProvider" : "CPUExecutionProvider");
+            if (!whole) EXPECT_NE(placed["resize"].reason.find("align_corners"), std::string::npos);
+            Tensor x = random_floats({1, 2, 8, 8}, 4);
+            expect_near(device.run({{"x", x}})[0], session_of(b, SessionOptions()).run({{"x", x}})[0]);
+        }
+    }
+}
+
 TEST(OpenVINOProvider, SessionConfigEntriesWithTheProviderPrefixAreOptions) {
     SessionOptions options = openvino({});
     options.add_config_entry("ep.openvinoexecutionprovider.num_streams", "many");

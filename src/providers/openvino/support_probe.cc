@@ -1,5 +1,6 @@
 #include "providers/openvino/support_probe.h"
 
+#include <cmath>
 #include <openvino/core/model.hpp>
 
 #include "onnx/loader.h"
@@ -79,6 +80,32 @@ bool ceil_window_starts_in_padding(const ir::Node& node) {
     return false;
 }
 
+// Resize with align_corners maps output index i to i * (in - 1) / (out - 1), where ONNX takes `out` as in * scale
+// unrounded when scales are given and OpenVINO the rounded output length: they agree when in * scale is a whole
+// number on every axis, or when sizes are given. Unknown scales or input shape count as differing.
+bool align_corners_scale_differs(const ir::Node& node) {
+    if (node.attr_string("mode", "nearest") == "nearest" ||
+        node.attr_string("coordinate_transformation_mode", "half_pixel") != "align_corners") {
+        return false;
+    }
+    const ir::Value* sizes = node.inputs.size() > 3 ? node.inputs[3] : nullptr;
+    if (sizes) return false;
+    const ir::Value* scales = node.inputs.size() > 2 ? node.inputs[2] : nullptr;
+    const ir::Value* x = node.inputs[0];
+    if (!scales || !scales->constant || scales->is_graph_input || scales->constant->dtype() != DType::Float || !x ||
+        !x->type.is_static() || !node.attr_ints("axes").empty()) {
+        return true;
+    }
+    std::vector<int64_t> shape = x->type.static_shape();
+    const Tensor& t = *scales->constant;
+    if (t.element_count() != static_cast<int64_t>(shape.size())) return true;
+    for (size_t i = 0; i < shape.size(); ++i) {
+        double out = static_cast<double>(shape[i]) * t.data<float>()[i];
+        if (out != std::floor(out)) return true;
+    }
+    return false;
+}
+
 const Divergence kDivergences[] = {
     {"Resize", [](const ir::Node& n) { return n.attr_int("antialias", 0) != 0; }, "antialias gives other values"},
     {"Resize", [](const ir::Node& n) { return n.attr_int("exclude_outside", 0) != 0; },
@@ -89,9 +116,11 @@ const Divergence kDivergences[] = {
      [](const ir::Node& n) {
          std::string ct = n.attr_string("coordinate_transformation_mode", "half_pixel");
          return n.attr_string("mode", "nearest") != "nearest" &&
-                (ct == "align_corners" || ct == "tf_crop_and_resize" || ct == "half_pixel_symmetric");
+                (ct == "tf_crop_and_resize" || ct == "half_pixel_symmetric");
      },
-     "linear/cubic with align_corners, tf_crop_and_resize or half_pixel_symmetric gives other values"},
+     "linear/cubic with tf_crop_and_resize or half_pixel_symmetric gives other values"},
+    {"Resize", align_corners_scale_differs,
+     "linear/cubic with align_corners and scales whose output length is not a whole number gives other values"},
     {"LSTM", [](const ir::Node& n) { return n.attr_int("layout", 0) != 0; }, "layout=1 gives other values"},
     {"GRU", [](const ir::Node& n) { return n.attr_int("layout", 0) != 0; }, "layout=1 gives other values"},
     {"RNN", [](const ir::Node& n) { return n.attr_int("layout", 0) != 0; }, "layout=1 gives other values"},
