@@ -7,6 +7,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "onnx/function_bodies.h"
 #include "onnx/loader.h"
 #include "onnx/onnx-ml.pb.h"
 #include "onnx/tensor_proto.h"
@@ -26,6 +27,7 @@ constexpr size_t kRawDataOverhead = 32;
 // (DeferredTensor) and the domains that nodes use.
 class GraphWriter {
   public:
+    explicit GraphWriter(bool function_bodies = false) : function_bodies_(function_bodies) {}
     void write_graph(const ir::Graph& graph, ::onnx::GraphProto* proto);
 
     std::vector<DeferredTensor> deferred;
@@ -37,6 +39,8 @@ class GraphWriter {
     void write_node(const ir::Node& node, ::onnx::NodeProto* proto);
     void write_attribute(const std::string& name, const ir::Attribute& a, ::onnx::AttributeProto* proto,
                          const std::string& what);
+
+    bool function_bodies_;  // write the function body (function_bodies.h) of an op that has one here
 };
 
 bool has_type(const TensorInfo& info) {
@@ -89,7 +93,7 @@ void GraphWriter::write_graph(const ir::Graph& graph, ::onnx::GraphProto* proto)
     std::vector<const ir::Node*> nodes = node_order(graph);
     for (const ir::Node* node : nodes) {
         try {
-            write_node(*node, proto->add_node());
+            if (!function_bodies_ || !write_function_body(*node, proto)) write_node(*node, proto->add_node());
         } catch (const Error& e) {
             throw Error(e.code(), str("while writing ", node->describe(), ": ", e.what()));
         }
@@ -321,7 +325,8 @@ void place_by_address(const DeferredTensor& d, std::optional<size_t> ordinal = s
 
 // `positions` non-null: tensors left out are marked by their ordinal and listed there instead of by address.
 std::string standalone_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
-                                   size_t by_address_min_bytes, std::vector<Tensor>* positions = nullptr) {
+                                   size_t by_address_min_bytes, bool function_bodies,
+                                   std::vector<Tensor>* positions = nullptr) {
     // Subgraphs refer to outer values by name, so a subgraph that was built inside another graph is written
     // correctly when this graph has a value of that name (a partition or probe copies the values it reads).
     auto check_local = [&](const ir::Value* v, const std::string& user, bool by_name) {
@@ -339,7 +344,7 @@ std::string standalone_graph_bytes(const ir::Graph& graph, const std::map<std::s
 
     ::onnx::ModelProto proto;
     proto.set_ir_version(::onnx::IR_VERSION);
-    GraphWriter writer;
+    GraphWriter writer(function_bodies);
     writer.write_graph(graph, proto.mutable_graph());
     write_opsets(opsets, writer.domains, &proto);
     std::vector<DeferredTensor> inline_tensors;
@@ -363,22 +368,23 @@ std::string standalone_graph_bytes(const ir::Graph& graph, const std::map<std::s
 
 }  // namespace
 
-std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets) {
-    return standalone_graph_bytes(graph, opsets, 0);
+std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                             bool function_bodies) {
+    return standalone_graph_bytes(graph, opsets, 0, function_bodies);
 }
 
 std::string save_graph_bytes_by_address(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
-                                        size_t min_bytes) {
+                                        size_t min_bytes, bool function_bodies) {
     KILN_CHECK(min_bytes > 0, InvalidArgument, "save_graph_bytes_by_address: min_bytes must be > 0");
-    return standalone_graph_bytes(graph, opsets, min_bytes);
+    return standalone_graph_bytes(graph, opsets, min_bytes, function_bodies);
 }
 
 std::string save_graph_bytes_by_position(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
-                                         size_t min_bytes, std::vector<Tensor>* tensors) {
+                                         size_t min_bytes, std::vector<Tensor>* tensors, bool function_bodies) {
     KILN_CHECK(min_bytes > 0 && tensors, InvalidArgument,
                "save_graph_bytes_by_position: min_bytes must be > 0 and tensors given");
     tensors->clear();
-    return standalone_graph_bytes(graph, opsets, min_bytes, tensors);
+    return standalone_graph_bytes(graph, opsets, min_bytes, function_bodies, tensors);
 }
 
 }  // namespace kiln::onnx

@@ -65,8 +65,11 @@ void save_file(const std::string& path, const std::string& bytes, const std::str
 
 // A standalone model holding `graph` (which must not read values of an enclosing graph): opset imports as given
 // (domain "" = ai.onnx; a domain that nodes use and `opsets` lacks is added as above), ir_version the newest the
-// pinned onnx package knows, no metadata. InvalidArgument when it exceeds 2 GiB.
-std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets);
+// pinned onnx package knows, no metadata. InvalidArgument when it exceeds 2 GiB. With `function_bodies`, a node of
+// an op listed in function_bodies.cc is written as its ONNX function body where the node's types fix it (for a
+// device provider whose runtime lacks the op; kiln itself runs the op).
+std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
+                             bool function_bodies = false);
 
 // The same, with each tensor of at least `min_bytes` left in kiln's memory: the proto names it with ONNX Runtime's
 // in-memory external-data marker (location "*/_ORT_MEM_ADDR_/*", offset = the address of its bytes, length = their
@@ -74,13 +77,13 @@ std::string save_graph_bytes(const ir::Graph& graph, const std::map<std::string,
 // the tensors must stay alive while it is read, and the bytes mean nothing elsewhere. kiln's own loader refuses the
 // marker (it is no file inside the model's folder).
 std::string save_graph_bytes_by_address(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
-                                        size_t min_bytes);
+                                        size_t min_bytes, bool function_bodies = false);
 
 // What a content key hashes: the bytes of save_graph_bytes_by_address with each tensor of at least `min_bytes`
 // marked by its position in `tensors` (offset 0, 1, ...) instead of its address, so that the bytes do not depend
 // on where the tensors live; `tensors` receives those tensors (sharing their memory), whose contents complete the
 // key. Not a model anything can load.
 std::string save_graph_bytes_by_position(const ir::Graph& graph, const std::map<std::string, int64_t>& opsets,
-                                         size_t min_bytes, std::vector<Tensor>* tensors);
+                                         size_t min_bytes, std::vector<Tensor>* tensors, bool function_bodies = false);
 
 }  // namespace kiln::onnx

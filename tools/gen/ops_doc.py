@@ -70,7 +70,8 @@ def render(kiln: str) -> str:
         "the onnx backend tests (tests/conformance/manifests/cpu.txt); a kernel may take more. The OpenVINO provider "
         "has no fixed list: it asks OpenVINO about each node, with its types and attributes, when a session is "
         "created, and nodes it cannot take fall back to the CPU provider; `kiln ops MODEL -e openvino` prints that "
-        "answer, node by node, for a given model.",
+        "answer, node by node, for a given model. An op OpenVINO's ONNX frontend lacks but whose ONNX function body "
+        "it runs (src/onnx/function_bodies.cc: CausalConvWithState) is handed to OpenVINO as that body.",
         "",
         "| operator | domain | versions | family | providers | CPU types (tested) |",
         "|---|---|---|---|---|---|",

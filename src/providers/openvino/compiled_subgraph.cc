@@ -143,7 +143,8 @@ CompiledSubgraph::CompiledSubgraph(const ir::Graph& partition, std::string devic
     // into the model's constants while reading it (tests/unit/openvino_provider_test.cc checks that it copies), so
     // kiln's copy may go as soon as read_model returns.
     std::string bytes =
-        onnx::save_graph_bytes_by_address(partition, {{"", onnx::max_supported_opset()}}, kInlineTensorBytes);
+        onnx::save_graph_bytes_by_address(partition, {{"", onnx::max_supported_opset()}}, kInlineTensorBytes,
+                                          /*function_bodies=*/true);
     std::shared_ptr<::ov::Model> model = device_call("OpenVINO's ONNX frontend could not read the subgraph",
                                                      [&] { return core().read_model(bytes, ::ov::Tensor()); });
     apply_shape_options(*model, options);

@@ -205,8 +205,8 @@ CacheKey partition_key(const ir::Graph& partition, const std::string& device, co
     }
     for (const TensorLayout& l : options.layout) h.add("layout " + l.name + " " + l.layout);
     std::vector<Tensor> tensors;
-    h.add(
-        onnx::save_graph_bytes_by_position(partition, {{"", onnx::max_supported_opset()}}, tensor_min_bytes, &tensors));
+    h.add(onnx::save_graph_bytes_by_position(partition, {{"", onnx::max_supported_opset()}}, tensor_min_bytes, &tensors,
+                                             /*function_bodies=*/true));
     for (const Tensor& t : tensors) h.add(t.raw_data(), t.byte_size());
     return h.digest();
 }

@@ -258,7 +258,8 @@ std::string SupportProbe::why_not(const ir::Node& node) {
     if (!problem.empty()) return problem;
     std::string bytes;
     try {
-        bytes = onnx::save_graph_bytes(*one_node_graph(node), {{"", onnx::max_supported_opset()}});
+        bytes = onnx::save_graph_bytes(*one_node_graph(node), {{"", onnx::max_supported_opset()}},
+                                       /*function_bodies=*/true);
     } catch (const Error& e) {
         return str("cannot be written as ONNX for OpenVINO: ", e.what());
     }
