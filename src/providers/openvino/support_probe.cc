@@ -80,6 +80,15 @@ bool ceil_window_starts_in_padding(const ir::Node& node) {
     return false;
 }
 
+bool has_static_empty_input(const ir::Node& node) {
+    const ir::Value* x = node.inputs.empty() ? nullptr : node.inputs[0];
+    if (!x || !x->type.is_static()) return false;
+    for (int64_t d : x->type.static_shape()) {
+        if (d == 0) return true;
+    }
+    return false;
+}
+
 // Resize with align_corners maps output index i to i * (in - 1) / (out - 1), where ONNX takes `out` as in * scale
 // unrounded when scales are given and OpenVINO the rounded output length: they agree when in * scale is a whole
 // number on every axis, or when sizes are given. Unknown scales or input shape count as differing.
@@ -138,6 +147,13 @@ const Divergence kDivergences[] = {
     {"Cast", narrow_float_cast_differs, "casts to float8/float4 types do not saturate or round as ONNX's do"},
     {"CastLike", narrow_float_cast_differs, "casts to float8/float4 types do not saturate or round as ONNX's do"},
     {"QuantizeLinear", output_is_narrow_float, "quantizing to float8/float4 types does not compile or round as ONNX's"},
+    {"QuantizeLinear",
+     [](const ir::Node& n) { return !n.outputs.empty() && n.outputs[0] && n.outputs[0]->type.dtype == DType::UInt16; },
+     "quantizing to uint16 rounds some values one step lower"},
+    {"Attention",
+     [](const ir::Node& n) { return n.attr_int("is_causal", 0) != 0 && n.inputs.size() > 4 && n.inputs[4]; },
+     "is_causal with past_key masks other positions"},
+    {"ReduceMax", has_static_empty_input, "an empty reduction gives the lowest float, not -inf"},
 };
 
 std::string divergence(const ir::Node& node) {
