@@ -4,11 +4,13 @@
 
 #include <random>
 
+#include "support/expect_near.h"
 #include "support/op_runner.h"
 
 namespace kiln {
 namespace {
 
+using test::expect_near;
 using test::random_tensor;
 
 struct Conv2d {
@@ -40,12 +42,6 @@ Tensor naive_conv(const Conv2d& p, const Tensor& x, const Tensor& w, const Tenso
                     y.data<float>()[((n * p.m + m) * oh + i) * ow + j] = static_cast<float>(acc);
                 }
     return y;
-}
-
-void expect_near(const Tensor& got, const Tensor& want, float tol = 1e-4f) {
-    ASSERT_EQ(got.shape(), want.shape());
-    for (int64_t i = 0; i < got.element_count(); ++i)
-        ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], tol) << "at " << i;
 }
 
 void check_conv(const Conv2d& p, int threads) {

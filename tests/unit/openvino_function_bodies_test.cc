@@ -4,11 +4,11 @@
 // openvino-cpu manifest). Where the node's types do not fix the body, the node stays on the CPU provider.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <map>
 #include <string>
 
 #include "kiln/session.h"
+#include "support/expect_near.h"
 #include "support/model_builder.h"
 #include "support/openvino_models.h"
 #include "support/pass_check.h"
@@ -50,14 +50,6 @@ std::map<std::string, std::string> providers_of(const Session& s) {
     return by_node;
 }
 
-void expect_near(const Tensor& got, const Tensor& want) {
-    ASSERT_EQ(got.shape(), want.shape());
-    for (int64_t i = 0; i < got.element_count(); ++i) {
-        ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], 1e-5f * (1 + std::abs(want.data<float>()[i])))
-            << "element " << i;
-    }
-}
-
 TEST(OpenVINOFunctionBodies, CausalConvWithStateRunsOnOpenVINOAsItsBody) {
     const CausalConvCase cases[] = {
         {"k3 bias past silu", 3, true, true, "silu"},
@@ -78,8 +70,8 @@ TEST(OpenVINOFunctionBodies, CausalConvWithStateRunsOnOpenVINOAsItsBody) {
         if (c.past) feeds.push_back({"past", random_floats({2, 3, c.kernel - 1}, 13)});
         std::vector<Tensor> got = device.run(feeds), want = cpu.run(feeds);
         ASSERT_EQ(got.size(), 2u);
-        expect_near(got[0], want[0]);
-        expect_near(got[1], want[1]);
+        expect_near(got[0], want[0], 1e-5f);
+        expect_near(got[1], want[1], 1e-5f);
     }
 }
 
@@ -92,7 +84,7 @@ TEST(OpenVINOFunctionBodies, UnknownWeightShapeLeavesTheOpToTheCpuProvider) {
     EXPECT_NE(placed.find("cannot convert"), std::string::npos) << placed;
     std::vector<NamedTensor> feeds = {{"x", random_floats({2, 3, 5}, 12)}, {"w", random_floats({3, 1, 3}, 11)}};
     Session cpu(bytes.data(), bytes.size(), SessionOptions());
-    expect_near(device.run(feeds)[0], cpu.run(feeds)[0]);
+    expect_near(device.run(feeds)[0], cpu.run(feeds)[0], 1e-5f);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include "onnx/writer.h"
 #include "providers/openvino/ov_core.h"
 #include "support/expect_error.h"
+#include "support/expect_near.h"
 #include "support/model_builder.h"
 #include "support/openvino_models.h"
 
@@ -26,14 +27,6 @@ namespace {
 Session session_of(const ModelBuilder& b, const SessionOptions& options) {
     std::string bytes = b.bytes();
     return Session(bytes.data(), bytes.size(), options);
-}
-
-void expect_near(const Tensor& got, const Tensor& want, float tol = 1e-4f) {
-    ASSERT_EQ(got.shape(), want.shape());
-    ASSERT_EQ(got.dtype(), want.dtype());
-    for (int64_t i = 0; i < got.element_count(); ++i) {
-        ASSERT_NEAR(got.data<float>()[i], want.data<float>()[i], tol) << "element " << i;
-    }
 }
 
 std::map<std::string, NodeAssignment> assignments(const Session& s) {
