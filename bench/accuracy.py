@@ -2,7 +2,8 @@
 """How far kiln's OpenVINO provider at reduced precision (int8 QDQ models, bf16 inference) strays from FP32.
 
     .venv/bin/python bench/accuracy.py [--inputs 1000] [--head-directions 16] [--backbone calibrated|raw]
-                                       [--branch-std 0.1] [--seed N] [--batch 50] [--threads 2] [--kiln PATH] [--only resnet50,bert_base]
+                                       [--branch-std 0.1] [--seed N] [--batch 50] [--threads 2] [--kiln PATH]
+                                       [--only resnet50,bert_base]
 
 The weights are random (bench/models/build.py), so this is a consistency check of the reduced-precision paths, not
 an accuracy measurement. Exit status 1 when an acceptance threshold is missed.
@@ -375,7 +376,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiln", default=os.path.join(ROOT, "build", "tools", "kiln", "kiln"), help="kiln binary")
     args = parser.parse_args(argv)
     SEED = args.seed
-    if args.branch_std != 0.1 and args.backbone == "raw":
+    if args.branch_std != parser.get_default("branch_std") and args.backbone == "raw":
         parser.error("--branch-std applies to the calibrated backbone only")
     ok = True
     with tempfile.TemporaryDirectory(prefix="kiln-accuracy-") as scratch:

@@ -80,6 +80,7 @@ bool ceil_window_starts_in_padding(const ir::Node& node) {
     return false;
 }
 
+// Input 0 has a static shape with a zero-sized dim (an empty reduction; unknown shapes are not refused).
 bool has_static_empty_input(const ir::Node& node) {
     const ir::Value* x = node.inputs.empty() ? nullptr : node.inputs[0];
     if (!x || !x->type.is_static()) return false;
